@@ -1,0 +1,1 @@
+"""bypass.routing: route queries, solver, frontier, plans, reports and the CLI."""
