@@ -1,0 +1,449 @@
+"""Sea network and port-to-port sea legs.
+
+The maritime network is MARNET as shipped by the ``searoute`` package (a
+dependency, never copied), with the documented corrections of
+:mod:`networks.sea_overlay` on top. Every port joins it through an explicit
+access lane ending at a chosen sea node (``data/port_access.csv``): snapping a
+port to its nearest network node is wrong on this coast (it sends Ensenada to
+a node inside US waters off San Diego, and merges Manzanillo and Lazaro
+Cardenas into one node 130-150 km offshore).
+
+Port-to-port legs are computed once per dataset with one scipy one-to-all
+Dijkstra per port (tens of milliseconds for all legs), then cached on disk
+keyed by a hash of everything they depend on. The routing graph carries
+these legs, not the 16k-edge network, so the solver works on hundreds of
+nodes.
+
+Longitudes: the graph works in (-180, 180]; leg geometries are unwrapped so
+consecutive points never jump by more than 180 degrees (a trans-Pacific leg
+is one continuous line, with longitudes beyond -180/180 where it crosses).
+Split at the antimeridian only when writing or drawing
+(:func:`networks.geography.split_antimeridian`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib.metadata import version
+
+import numpy as np
+from pyproj import Geod
+from scipy.sparse import coo_matrix, csr_matrix
+from scipy.sparse.csgraph import dijkstra
+
+from networks import __version__, settings
+from networks.sea_overlay import CORRECTIONS, Correction
+
+GEOD = Geod(ellps="WGS84")
+
+#: Upstream passages left out, as searoute does by default (Arctic ice).
+DEFAULT_RESTRICTIONS = ("northwest",)
+
+#: Upstream passages that are canals: a leg through one is allowed to cross
+#: land polygons there, and reports the passage.
+CANALS = ("panama", "suez")
+
+Point = tuple[float, float]
+
+
+def normalize_lon(lon: float) -> float:
+    """Longitude in (-180, 180]; MARNET has both -180 and 180 and a few > 180."""
+    lon = math.fmod(lon, 360.0)
+    if lon <= -180.0:
+        lon += 360.0
+    elif lon > 180.0:
+        lon -= 360.0
+    return lon
+
+
+def _key(lon: float, lat: float) -> Point:
+    return (round(normalize_lon(lon), 6), round(lat, 6))
+
+
+def unwrap(coords: Iterable[Point]) -> list[Point]:
+    """Make longitudes continuous: no step between points exceeds 180 degrees."""
+    out: list[Point] = []
+    offset = 0.0
+    prev = None
+    for lon, lat in coords:
+        if prev is not None:
+            step = lon + offset - prev
+            if step > 180.0:
+                offset -= 360.0
+            elif step < -180.0:
+                offset += 360.0
+        prev = lon + offset
+        out.append((prev, lat))
+    return out
+
+
+def geodesic_km(coords: list[Point]) -> float:
+    """Geodesic length of a polyline in km (WGS84)."""
+    if len(coords) < 2:
+        return 0.0
+    lons, lats = zip(*coords, strict=True)
+    return GEOD.line_length(lons, lats) / 1000.0
+
+
+@dataclass(frozen=True)
+class SeaGraph:
+    """The corrected sea network as arrays, ready for scipy shortest paths."""
+
+    lonlat: np.ndarray  # (n, 2), lon in (-180, 180]
+    matrix: csr_matrix  # symmetric, km
+    index: Mapping[Point, int]
+    passage: Mapping[tuple[int, int], str]  # (i, j) with i < j -> upstream passage name
+
+    @property
+    def n_nodes(self) -> int:
+        return self.lonlat.shape[0]
+
+    @property
+    def n_edges(self) -> int:
+        return self.matrix.nnz // 2
+
+    def node_at(self, lon: float, lat: float) -> int | None:
+        return self.index.get(_key(lon, lat))
+
+
+def _upstream_edges(restrictions: tuple[str, ...]) -> list[tuple[Point, Point, str]]:
+    from searoute.data.marnet_dict import edge_list
+
+    edges = []
+    for u, nbrs in edge_list.items():
+        for v, attrs in nbrs.items():
+            passage = attrs.get("passage") or ""
+            if passage in restrictions:
+                continue
+            edges.append((_key(*u), _key(*v), passage))
+    return edges
+
+
+def _apply(edges: dict[tuple[Point, Point], str], correction: Correction) -> None:
+    for a, b in correction.remove:
+        pair = tuple(sorted((_key(*a), _key(*b))))
+        if pair not in edges:
+            raise ValueError(
+                f"sea overlay {correction.id!r}: upstream edge {a} - {b} not found "
+                "(has the searoute network changed?)"
+            )
+        del edges[pair]
+    for lane in correction.add:
+        keys = [_key(*p) for p in lane]
+        for a, b in zip(keys, keys[1:], strict=False):
+            edges[tuple(sorted((a, b)))] = f"overlay:{correction.id}"
+
+
+@lru_cache(maxsize=4)
+def sea_graph(
+    corrections: tuple[Correction, ...] = CORRECTIONS,
+    restrictions: tuple[str, ...] = DEFAULT_RESTRICTIONS,
+) -> SeaGraph:
+    """Build the corrected sea network (about 0.3 s; cached per process).
+
+    Parallel and reverse duplicate arcs collapse to one undirected edge before
+    the sparse matrix is built, because scipy's constructor would add them.
+    Edge weights are WGS84 geodesic km between the end nodes.
+    """
+    edges: dict[tuple[Point, Point], str] = {}
+    for u, v, passage in _upstream_edges(restrictions):
+        if u == v:  # the -180/180 seam joins collapse to one node
+            continue
+        pair = tuple(sorted((u, v)))
+        if pair not in edges or (passage and not edges[pair]):
+            edges[pair] = passage
+    for correction in corrections:
+        _apply(edges, correction)
+
+    nodes = sorted({p for pair in edges for p in pair})
+    index = {p: i for i, p in enumerate(nodes)}
+    lonlat = np.array(nodes, dtype=float)
+    pairs = sorted(edges)
+    ii = np.array([index[a] for a, _ in pairs])
+    jj = np.array([index[b] for _, b in pairs])
+    _, _, dist_m = GEOD.inv(lonlat[ii, 0], lonlat[ii, 1], lonlat[jj, 0], lonlat[jj, 1])
+    km = np.maximum(dist_m / 1000.0, 1e-9)  # a zero would read as "no edge"
+    n = len(nodes)
+    matrix = coo_matrix(
+        (np.concatenate([km, km]), (np.concatenate([ii, jj]), np.concatenate([jj, ii]))),
+        shape=(n, n),
+    ).tocsr()
+    passage = {
+        (min(index[a], index[b]), max(index[a], index[b])): name
+        for (a, b), name in edges.items()
+        if name
+    }
+    return SeaGraph(lonlat=lonlat, matrix=matrix, index=index, passage=passage)
+
+
+@dataclass(frozen=True)
+class SeaLeg:
+    """One port-to-port leg along the sea network."""
+
+    origin: str
+    destination: str
+    distance_km: float
+    coords: tuple[Point, ...]  # unwrapped lon/lat, port to port
+    passages: tuple[str, ...] = ()  # upstream passages crossed (e.g. "panama")
+    access_km: tuple[float, float] = (0.0, 0.0)  # length of the two port access lanes
+    us_waters_nm: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def distance_nm(self) -> float:
+        return self.distance_km / settings.KM_PER_NM
+
+    def reversed(self) -> SeaLeg:
+        return SeaLeg(
+            origin=self.destination,
+            destination=self.origin,
+            distance_km=self.distance_km,
+            coords=tuple(unwrap(reversed(self.coords))),
+            passages=self.passages,
+            access_km=(self.access_km[1], self.access_km[0]),
+            us_waters_nm=dict(self.us_waters_nm),
+        )
+
+    def to_dict(self) -> dict:
+        return {
+            "from": self.origin,
+            "to": self.destination,
+            "distance_km": self.distance_km,
+            "coords": [list(c) for c in self.coords],
+            "passages": list(self.passages),
+            "access_km": list(self.access_km),
+            "us_waters_nm": dict(self.us_waters_nm),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping) -> SeaLeg:
+        return cls(
+            origin=d["from"],
+            destination=d["to"],
+            distance_km=d["distance_km"],
+            coords=tuple((float(x), float(y)) for x, y in d["coords"]),
+            passages=tuple(d["passages"]),
+            access_km=tuple(d["access_km"]),
+            us_waters_nm=dict(d.get("us_waters_nm", {})),
+        )
+
+
+@dataclass(frozen=True)
+class PortAccess:
+    """How a port reaches the sea network: a lane from the quay to a sea node."""
+
+    locode: str
+    lane: tuple[Point, ...]  # from the port position to the sea node (last point)
+    automatic: bool = False  # True when derived by fallback, not from the dataset
+
+
+def automatic_access(
+    locode: str, lon: float, lat: float, graph: SeaGraph | None = None
+) -> PortAccess:
+    """Fallback for ports without an explicit lane: the nearest sea node.
+
+    Researchers' port lists rarely carry access lanes; the nearest node is a
+    usable default for most ports, though known to be wrong on the Mexican
+    Pacific (which is why the default dataset has explicit lanes).
+    """
+    graph = graph or sea_graph()
+    _, _, d = GEOD.inv(
+        np.full(graph.n_nodes, lon), np.full(graph.n_nodes, lat),
+        graph.lonlat[:, 0], graph.lonlat[:, 1],
+    )
+    i = int(np.argmin(d))
+    return PortAccess(locode, ((lon, lat), tuple(graph.lonlat[i])), automatic=True)
+
+
+def _path(pred: np.ndarray, src: int, dst: int) -> list[int]:
+    path = [dst]
+    while path[-1] != src:
+        nxt = pred[path[-1]]
+        if nxt < 0:
+            raise ValueError("no sea path")
+        path.append(int(nxt))
+    path.reverse()
+    return path
+
+
+class UnreachableError(ValueError):
+    """Two ports share no sea path (e.g. a lake port); reported per pair."""
+
+
+def compute_legs(
+    ports: Mapping[str, Point],
+    access: Mapping[str, PortAccess],
+    graph: SeaGraph | None = None,
+) -> dict[tuple[str, str], SeaLeg]:
+    """All port-to-port legs (both directions) among ``ports``.
+
+    One scipy one-to-all Dijkstra per distinct access node; a pair with no
+    sea path is left out (the caller reports it).
+    """
+    graph = graph or sea_graph()
+    codes = sorted(ports)
+    node_of: dict[str, int] = {}
+    for code in codes:
+        end = access[code].lane[-1]
+        node = graph.node_at(*end)
+        if node is None:
+            raise ValueError(
+                f"access lane of {code} ends at {end}, which is not a sea network node"
+            )
+        node_of[code] = node
+    sources = sorted(set(node_of.values()))
+    dist, pred = dijkstra(graph.matrix, directed=False, indices=sources, return_predecessors=True)
+    row = {s: r for r, s in enumerate(sources)}
+    lane_km = {c: geodesic_km(list(access[c].lane)) for c in codes}
+
+    legs: dict[tuple[str, str], SeaLeg] = {}
+    for ai, a in enumerate(codes):
+        for b in codes[ai + 1 :]:
+            src, dst = node_of[a], node_of[b]
+            r = row[src]
+            if not np.isfinite(dist[r, dst]):
+                continue
+            nodes = _path(pred[r], src, dst)
+            passages = sorted(
+                {
+                    graph.passage[(min(u, v), max(u, v))]
+                    for u, v in zip(nodes, nodes[1:], strict=False)
+                    if (min(u, v), max(u, v)) in graph.passage
+                    and not graph.passage[(min(u, v), max(u, v))].startswith("overlay:")
+                }
+            )
+            coords = (
+                list(access[a].lane)
+                + [tuple(graph.lonlat[n]) for n in nodes[1:-1]]
+                + list(reversed(access[b].lane))
+            )
+            # Drop repeated points where a lane ends exactly on the path's first node.
+            dedup = [coords[0]]
+            for p in coords[1:]:
+                if _key(*p) != _key(*dedup[-1]):
+                    dedup.append(p)
+            line = unwrap(dedup)
+            leg = SeaLeg(
+                origin=a,
+                destination=b,
+                distance_km=geodesic_km(line),
+                coords=tuple((round(x, 6), round(y, 6)) for x, y in line),
+                passages=tuple(passages),
+                access_km=(lane_km[a], lane_km[b]),
+            )
+            legs[(a, b)] = leg
+            legs[(b, a)] = leg.reversed()
+    return legs
+
+
+def _fingerprint(ports: Mapping[str, Point], access: Mapping[str, PortAccess], extra: str) -> str:
+    payload = json.dumps(
+        {
+            "ports": {k: list(v) for k, v in sorted(ports.items())},
+            "access": {k: [list(p) for p in v.lane] for k, v in sorted(access.items())},
+            "corrections": [repr(c) for c in CORRECTIONS],
+            "restrictions": DEFAULT_RESTRICTIONS,
+            "searoute": version("searoute"),
+            "bypass": __version__,
+            "extra": extra,
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def write_atomic(path: os.PathLike | str, text: str) -> None:
+    """Write a text file via a temp file and rename, so readers never see half a file."""
+    path = os.fspath(path)
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def cached_legs(
+    ports: Mapping[str, Point],
+    access: Mapping[str, PortAccess],
+    *,
+    annotate=None,
+    annotate_version: str = "",
+    use_cache: bool = True,
+) -> dict[tuple[str, str], SeaLeg]:
+    """Port-to-port legs, from the disk cache when the inputs are unchanged.
+
+    ``annotate`` (optional) maps a leg to extra per-leg facts stored with it
+    (US waters exposure); ``annotate_version`` must change when it does.
+    """
+    key = _fingerprint(ports, access, annotate_version)
+    path = settings.cache_dir() / f"sea-legs-{key}.json"
+    if use_cache and path.exists():
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            return {(d["from"], d["to"]): SeaLeg.from_dict(d) for d in raw["legs"]}
+        except (OSError, ValueError, KeyError):
+            pass  # a corrupt cache is rebuilt, never trusted
+    legs = compute_legs(ports, access)
+    if annotate is not None:
+        done: dict[frozenset, Mapping[str, float]] = {}
+        for (a, b), leg in sorted(legs.items()):
+            pair = frozenset((a, b))
+            if pair not in done:
+                done[pair] = annotate(leg)
+            object.__setattr__(leg, "us_waters_nm", dict(done[pair]))
+    if use_cache:
+        try:
+            write_atomic(
+                path,
+                json.dumps({"key": key, "legs": [legs[k].to_dict() for k in sorted(legs)]}),
+            )
+        except OSError:
+            pass  # a read-only cache directory only costs speed
+    return legs
+
+
+def port_access(ports, access_table=None) -> tuple[dict[str, PortAccess], list[str]]:
+    """Access lanes for every port: the dataset's explicit lane, else the fallback.
+
+    ``ports`` is the ports table (locode, lon, lat); ``access_table`` the
+    optional port_access table. Returns the lanes and warnings for ports that
+    fell back to their nearest sea node.
+    """
+    graph = sea_graph()
+    lanes: dict[str, PortAccess] = {}
+    warnings: list[str] = []
+    explicit = {}
+    if access_table is not None:
+        for code, geom in zip(access_table["locode"], access_table["waypoints"], strict=True):
+            explicit[code] = [tuple(map(float, xy)) for xy in geom.coords]
+    for code, lon, lat in zip(ports["locode"], ports["lon"], ports["lat"], strict=True):
+        if code in explicit:
+            waypoints = explicit[code]
+            if graph.node_at(*waypoints[-1]) is None:
+                warnings.append(
+                    f"port {code}: access lane does not end on a sea network node; "
+                    "using the nearest node instead"
+                )
+                lanes[code] = automatic_access(code, lon, lat, graph)
+                continue
+            lanes[code] = PortAccess(code, tuple([(float(lon), float(lat)), *waypoints]))
+        else:
+            lanes[code] = automatic_access(code, lon, lat, graph)
+            _, _, d = GEOD.inv(lon, lat, *lanes[code].lane[-1])
+            warnings.append(
+                f"port {code}: no access lane in port_access.csv; joined to the nearest "
+                f"sea node {d / 1000:.1f} km away"
+            )
+    return lanes, warnings
