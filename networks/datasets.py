@@ -110,7 +110,7 @@ def _parse(value: str, f: Field, file: str, line: int) -> tuple[object, DatasetE
             geom = shapely.from_wkt(v)
         except Exception:  # noqa: BLE001 - shapely raises several types for bad WKT
             return None, DatasetError(file, "invalid WKT geometry", row=line, field=f.name,
-                                      value=v[:40], expected="WKT such as 'LINESTRING (lon lat, ...)'")
+                                      value=v[:40], expected="WKT like 'LINESTRING (lon lat, ...)'")
         if geom is None or geom.is_empty:
             return None, DatasetError(file, "empty geometry", row=line, field=f.name,
                                       expected="a LINESTRING or POINT")
@@ -128,7 +128,9 @@ def _parse(value: str, f: Field, file: str, line: int) -> tuple[object, DatasetE
     return v, None
 
 
-def read_table(schema: TableSchema, path: Path, problems: list[DatasetError]) -> pd.DataFrame | None:
+def read_table(
+    schema: TableSchema, path: Path, problems: list[DatasetError]
+) -> pd.DataFrame | None:
     """Read and type-check one CSV table, appending every problem found."""
     file = str(path)
     text = _decode(path, problems)
