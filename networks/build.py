@@ -1,0 +1,311 @@
+"""Assemble the multimodal routing graph (see ``docs/graph.md`` for the contract).
+
+Hubs, junctions, border crossings and ports come from the dataset; sea legs
+from :mod:`networks.sea`; every edge gets its time, cost and CO2 from
+:mod:`networks.costs`. US transit is derived, never typed: an edge transits
+the US when its geometry meets the US land polygon (Natural Earth 1:10m, with
+territories) or one of its end nodes lies in the US; the strict rule also
+counts sea legs that enter the US 12 nm territorial sea outside the shared
+US-Canada boundary waters (see :mod:`networks.geography`).
+
+Layers: trucks run between the base nodes (``MTY``); trains between rail
+terminal nodes (``MTY:rail``) joined to the base node by a ramp transfer (a
+lift and yard time). Border crossings are split by side (``NLD-LRD:MEX``,
+``NLD-LRD:USA``) and joined by a border transfer carrying the crossing time
+and fees. Ports have berth nodes (``MXZLO:out``, ``MXZLO:in``) joined by
+load/discharge transfers; sea legs run between berths.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import networkx as nx
+import shapely
+from shapely.geometry import LineString, Point
+
+from networks import costs, geography, settings
+from networks.datasets import Dataset, default_dataset, load_dataset
+from networks.sea import dataset_legs
+
+US = settings.US
+#: How close (km) a border node must be to a country's polygon to belong to it.
+BORDER_TOLERANCE_KM = 3.0
+#: A port may sit just off its country's polygon (the quay is at the coast line).
+PORT_TOLERANCE_KM = 10.0
+
+Progress = Callable[[str], None]
+
+
+def _noop(_: str) -> None:
+    return None
+
+
+def _countries_near(lon: float, lat: float, km: float) -> tuple[str, ...]:
+    """Countries whose land lies within ``km`` of a point (sorted, nearest first)."""
+    frame = geography.countries()
+    point = Point(lon, lat)
+    deg = km / 111.0 / max(0.2, abs(math.cos(math.radians(lat))))
+    near = frame[frame.geometry.intersects(point.buffer(deg))]
+    if near.empty:
+        return ()
+    dist = near.geometry.distance(point)
+    return tuple(near.assign(d=dist).sort_values(["d", "iso3"])["iso3"])
+
+
+def _node_country(lon: float, lat: float, tolerance_km: float, fallback: str) -> str:
+    here = geography.country_at(lon, lat)
+    if here:
+        return here
+    near = _countries_near(lon, lat, tolerance_km)
+    return near[0] if near else fallback
+
+
+class _Row:
+    """Attribute access to a record whose columns include Python keywords."""
+
+    def __init__(self, record: dict) -> None:
+        self.__dict__.update(record)
+
+
+def _stub(lon: float, lat: float) -> LineString:
+    return LineString([(lon, lat), (lon, lat)])
+
+
+@dataclass
+class _Builder:
+    dataset: Dataset
+    graph: nx.MultiDiGraph
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def params(self):
+        return self.dataset.parameters
+
+    def add_node(self, node_id: str, **attrs) -> None:
+        countries = tuple(attrs.get("countries") or (attrs["country"],))
+        attrs["countries"] = countries
+        attrs["us_transit"] = US in countries
+        self.graph.add_node(node_id, **attrs)
+
+    def add_pair(self, a: str, b: str, key: str, **attrs) -> None:
+        """Add an edge both ways; the reverse gets the reversed geometry."""
+        self.graph.add_edge(a, b, key=key, **attrs)
+        back = dict(attrs)
+        geom = attrs["geometry"]
+        back["geometry"] = LineString(list(geom.coords)[::-1])
+        back["countries"] = tuple(reversed(attrs["countries"]))
+        self.graph.add_edge(b, a, key=key, **back)
+
+    def transfer(self, a: str, b: str, kind: str, figures: dict, both_ways: bool) -> None:
+        na = self.graph.nodes[a]
+        countries = tuple(dict.fromkeys(na["countries"] + self.graph.nodes[b]["countries"]))
+        attrs = dict(
+            mode="transfer",
+            kind=kind,
+            distance_km=0.0,
+            countries=countries,
+            us_transit=US in countries,
+            us_transit_strict=US in countries,
+            us_waters_nm={"territorial": 0.0, "eez": 0.0},
+            geometry=_stub(na["lon"], na["lat"]),
+            **figures,
+        )
+        if both_ways:
+            self.add_pair(a, b, kind, **attrs)
+        else:
+            self.graph.add_edge(a, b, key=kind, **attrs)
+
+    # -- nodes ---------------------------------------------------------------------
+    def places(self) -> None:
+        ds = self.dataset
+        for r in ds["hubs"].itertuples(index=False):
+            country = _node_country(r.lon, r.lat, 5.0, "MEX")
+            self.add_node(r.id, kind="hub", name=r.name, country=country, lon=r.lon, lat=r.lat,
+                          state=r.state, sectors=r.sectors or "")
+        for r in ds["junctions"].itertuples(index=False):
+            country = _node_country(r.lon, r.lat, 5.0, r.country)
+            if country != r.country:
+                self.warnings.append(
+                    f"junction {r.id}: lies in {country} by geometry, not {r.country}"
+                )
+            self.add_node(r.id, kind="junction", name=r.name, country=country, lon=r.lon,
+                          lat=r.lat)
+        for r in ds.ports.itertuples(index=False):
+            country = _node_country(r.lon, r.lat, PORT_TOLERANCE_KM, r.country)
+            cap = r.capacity_teu_per_year
+            attrs = dict(name=r.name, country=country, lon=r.lon, lat=r.lat, region=r.region,
+                         role=r.role)
+            if cap is not None and cap == cap:
+                attrs["capacity_teu_per_year"] = float(cap)
+            self.add_node(r.locode, kind="port", **attrs)
+            for side in ("out", "in"):
+                self.add_node(f"{r.locode}:{side}", kind="berth", port=r.locode, name=r.name,
+                              country=country, lon=r.lon, lat=r.lat, region=r.region)
+            self.transfer(r.locode, f"{r.locode}:out", "load",
+                          costs.port_transfer(self.params, r.handling_usd_per_teu, r.dwell_h),
+                          both_ways=False)
+            self.transfer(f"{r.locode}:in", r.locode, "discharge",
+                          costs.port_transfer(self.params, r.handling_usd_per_teu, 0.0),
+                          both_ways=False)
+
+    def borders(self) -> None:
+        for r in self.dataset["borders"].itertuples(index=False):
+            sides = _countries_near(r.lon, r.lat, BORDER_TOLERANCE_KM)
+            declared = (r.country_a, r.country_b)
+            if set(sides[:2]) != set(declared):
+                self.warnings.append(
+                    f"border {r.id}: geometry puts it between {'/'.join(sides) or 'nothing'}, "
+                    f"not {'/'.join(declared)}; using the geometry"
+                )
+            if len(sides) < 2:
+                sides = declared
+            pair = tuple(sorted(sides[:2]))
+            for side in pair:
+                self.add_node(f"{r.id}:{side}", kind="border", name=r.name, country=side,
+                              countries=pair, lon=r.lon, lat=r.lat, border=r.id)
+            modes = [m.strip() for m in str(r.modes).split(";") if m.strip()]
+            for mode in modes:
+                h = getattr(r, f"crossing_h_{mode}", None)
+                fee = getattr(r, f"fee_usd_per_teu_{mode}", None)
+                figures = costs.border_crossing(
+                    self.params, mode,
+                    None if h is None or h != h else h,
+                    None if fee is None or fee != fee else fee,
+                )
+                self.transfer(f"{r.id}:{pair[0]}", f"{r.id}:{pair[1]}", f"border-{mode}",
+                              figures, both_ways=True)
+                for side in pair:
+                    self.graph.nodes[f"{r.id}:{side}"].setdefault("modes", [])
+                    self.graph.nodes[f"{r.id}:{side}"]["modes"].append(mode)
+
+    def rail_terminal(self, node_id: str) -> str:
+        rail = f"{node_id}:rail"
+        if rail not in self.graph:
+            base = self.graph.nodes[node_id]
+            self.add_node(rail, kind="rail_terminal", name=f"{base['name']} rail terminal",
+                          country=base["country"], countries=base["countries"], lon=base["lon"],
+                          lat=base["lat"], of=node_id)
+            self.transfer(node_id, rail, "ramp", costs.rail_ramp(self.params), both_ways=True)
+        return rail
+
+    # -- land links ----------------------------------------------------------------
+    def land_links(self) -> None:
+        border_ids = set(self.dataset["borders"]["id"])
+        us = geography.country_geometry(US)
+        shapely.prepare(us)
+        for rec in self.dataset["land_links"].to_dict(orient="records"):
+            r = _Row(rec)
+            crossed = geography.countries_crossed(r.geometry)
+            self._land_link(r, r.geometry, crossed, (rec["from"], rec["to"]), border_ids, us)
+
+    def _side_node(self, end: str, other_country: str, border_ids: set[str]) -> str:
+        if end in border_ids:
+            node = f"{end}:{other_country}"
+            if node not in self.graph:
+                sides = [n for n in self.graph if n.startswith(f"{end}:")]
+                raise ValueError(f"border {end} has no {other_country} side ({sides})")
+            return node
+        return end
+
+    def _land_link(self, r, geom, crossed, ends, border_ids, us) -> None:
+        a, b = ends
+        fixed = [e for e in ends if e not in border_ids]
+        if fixed:
+            country = self.graph.nodes[fixed[0]]["country"]
+        else:
+            country = crossed[0] if crossed else "MEX"
+        try:
+            na = self._side_node(a, country, border_ids)
+            nb = self._side_node(b, country, border_ids)
+        except ValueError as exc:
+            self.warnings.append(f"land link {r.id}: {exc}; left out")
+            return
+        if r.mode == "rail":
+            na = na if a in border_ids else self.rail_terminal(na)
+            nb = nb if b in border_ids else self.rail_terminal(nb)
+        figures = costs.land_edge(self.params, r.mode, country, r.distance_km)
+        node_countries = self.graph.nodes[na]["countries"] + self.graph.nodes[nb]["countries"]
+        countries = tuple(dict.fromkeys(crossed + tuple(c for c in node_countries)))
+        transit = bool(us.intersects(geom)) or US in node_countries
+        self.add_pair(
+            na, nb, r.id,
+            mode=r.mode, kind=r.mode, link_id=r.id, operator=r.operator or "",
+            source=r.source, distance_km=float(r.distance_km),
+            countries=countries, us_transit=transit, us_transit_strict=transit,
+            us_waters_nm={"territorial": 0.0, "eez": 0.0}, geometry=geom, **figures,
+        )
+
+    # -- sea legs ------------------------------------------------------------------
+    def sea_legs(self, legs) -> None:
+        ports = self.dataset.ports
+        region = dict(zip(ports["locode"], ports["region"], strict=True))
+        scheduled: dict[frozenset, str] = {}
+        services = self.dataset.tables.get("sea_services")
+        if services is not None:
+            for r in services.itertuples(index=False):
+                if r.service == "scheduled":
+                    scheduled[frozenset((r.from_locode, r.to_locode))] = r.source
+        for (a, b), leg in sorted(legs.items()):
+            lane = costs.ocean_lane(region[a], region[b])
+            if lane is None:
+                continue
+            via_panama = "panama" in leg.passages
+            figures = costs.sea_edge(self.params, lane, leg.distance_nm, leg.distance_km,
+                                     via_panama)
+            geom = LineString(leg.coords)
+            ua, ub = self.graph.nodes[f"{a}:out"], self.graph.nodes[f"{b}:in"]
+            crossed = geography.countries_crossed(geom)
+            node_countries = ua["countries"] + ub["countries"]
+            countries = tuple(dict.fromkeys((ua["country"],) + crossed + (ub["country"],)))
+            transit = US in node_countries or US in crossed
+            exposure = dict(leg.us_waters_nm)
+            strict = transit or exposure.get("territorial_not_exempt", 0.0) > 0.0
+            source = scheduled.get(frozenset((a, b)))
+            self.graph.add_edge(
+                f"{a}:out", f"{b}:in", key="sea",
+                mode="sea", kind="sea", lane=lane,
+                distance_km=leg.distance_km, distance_nm=leg.distance_nm,
+                service="scheduled" if source else "hypothetical",
+                service_source=source or "no liner service calling both ports was found",
+                passages=leg.passages,
+                countries=countries, us_transit=transit, us_transit_strict=strict,
+                us_waters_nm={"territorial": exposure.get("territorial", 0.0),
+                              "eez": exposure.get("eez", 0.0)},
+                geometry=geom, **figures,
+            )
+
+
+def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -> nx.MultiDiGraph:
+    """The routing graph of a dataset (the default dataset when None)."""
+    dataset = dataset or default_dataset()
+    progress("sea legs: computing (cached after the first run)...")
+    legs, sea_warnings = dataset_legs(dataset)
+    graph = nx.MultiDiGraph(crs="EPSG:4326", dataset=dataset.root)
+    builder = _Builder(dataset, graph, list(sea_warnings))
+    progress("routing graph: nodes")
+    builder.places()
+    builder.borders()
+    progress("routing graph: land links")
+    builder.land_links()
+    progress("routing graph: sea legs")
+    builder.sea_legs(legs)
+    for node, attrs in sorted(graph.nodes(data=True)):
+        if attrs["kind"] == "hub" and graph.out_degree(node) == 0:
+            builder.warnings.append(f"hub {node}: no land link; it cannot reach any port")
+    graph.graph["warnings"] = tuple(builder.warnings)
+    return graph
+
+
+_GRAPHS: dict[str, nx.MultiDiGraph] = {}
+
+
+def load_graph(data_dir=None, *, progress: Progress = _noop) -> nx.MultiDiGraph:
+    """Graph of a dataset folder, built once per process (the API's entry point)."""
+    key = str(data_dir) if data_dir is not None else ""
+    if key not in _GRAPHS:
+        dataset = load_dataset(data_dir) if data_dir is not None else default_dataset()
+        _GRAPHS[key] = build_graph(dataset, progress=progress)
+    return _GRAPHS[key]

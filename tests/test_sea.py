@@ -1,0 +1,263 @@
+"""The sea network: legs stay at sea, match published distances, are deterministic."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from shapely.geometry import LineString, box
+
+from networks import geography, sea
+from networks.datasets import default_dataset
+from networks.sea_overlay import CORRECTIONS
+
+# Published port-to-port distances, NGA Pub. 151 "Distances Between Ports"
+# (National Geospatial-Intelligence Agency, 2001; public domain). Where the
+# publication gives two routes, either counts.
+NGA_PUB_151_NM = [
+    ("MXZLO", "USLAX", (1205,)),
+    ("MXESE", "USLAX", (151,)),
+    ("CAPRR", "JPYOK", (3810, 3827)),  # north / south of the Aleutians
+    ("CAVAN", "JPYOK", (4262,)),
+    ("USLAX", "CNSHA", (5699, 5810)),  # via Tsugaru / via Osumi strait
+    ("CNSHA", "HKHKG", (831,)),  # via Formosa Strait
+]
+
+# Canals: the only places a sea leg may cross land polygons.
+CANAL_BOXES = [box(-80.0, 8.75, -79.45, 9.45), box(32.2, 29.8, 32.65, 31.4)]
+
+
+@pytest.fixture(scope="module")
+def legs_and_lanes():
+    dataset = default_dataset()
+    lanes, warnings = sea.port_access(dataset.ports, dataset.tables.get("port_access"))
+    legs, _ = sea.dataset_legs(dataset)
+    return legs, lanes, warnings
+
+
+def _error_pct(nm: float, published: tuple[int, ...]) -> float:
+    return min(abs(nm - p) / p * 100 for p in published)
+
+
+def test_default_ports_all_have_explicit_access_lanes(legs_and_lanes):
+    _, lanes, warnings = legs_and_lanes
+    assert warnings == []
+    assert not any(lane.automatic for lane in lanes.values())
+
+
+@pytest.mark.parametrize(("a", "b", "published"), NGA_PUB_151_NM)
+def test_distance_against_nga_pub_151(legs_and_lanes, a, b, published):
+    legs, _, _ = legs_and_lanes
+    nm = legs[(a, b)].distance_nm
+    # Record the figure either way; the acceptance count is checked below.
+    assert _error_pct(nm, published) < 3.0, f"{a}-{b}: {nm:.0f} nm vs {published}"
+
+
+def test_at_least_five_mission_legs_within_two_percent(legs_and_lanes):
+    legs, _, _ = legs_and_lanes
+    within = [
+        (a, b) for a, b, pub in NGA_PUB_151_NM if _error_pct(legs[(a, b)].distance_nm, pub) <= 2.0
+    ]
+    assert len(within) >= 5, within
+    assert ("CAPRR", "JPYOK") in within
+
+
+def test_every_leg_stays_at_sea(legs_and_lanes):
+    """No run over land longer than 3 nm outside the port access lanes and canals."""
+    legs, lanes, _ = legs_and_lanes
+    land = geography.land()
+    canals = CANAL_BOXES[0].union(CANAL_BOXES[1])
+    worst = (0.0, None)
+    for (a, b), leg in sorted(legs.items()):
+        if a > b:
+            continue
+        n_a, n_b = len(lanes[a].lane), len(lanes[b].lane)
+        core = leg.coords[n_a - 1 : len(leg.coords) - n_b + 1]
+        if len(core) < 2:
+            continue
+        parts = geography.split_antimeridian(LineString(core))
+        at_sea = parts.difference(canals)
+        run = geography.land_run_nm(at_sea, land)
+        if run > worst[0]:
+            worst = (run, (a, b))
+    assert worst[0] <= 3.0, f"leg {worst[1]} runs {worst[0]:.1f} nm over land"
+
+
+def test_access_lanes_are_short_and_mostly_at_sea(legs_and_lanes):
+    _, lanes, _ = legs_and_lanes
+    land = geography.land()
+    for code, lane in lanes.items():
+        line = LineString(lane.lane)
+        assert geography.geodesic_length_km(line) < 150, code
+        assert geography.land_run_nm(line, land) <= 3.0, code
+
+
+def test_mexican_pacific_ports_get_distinct_access_nodes_outside_us_waters(legs_and_lanes):
+    _, lanes, _ = legs_and_lanes
+    zones = geography.us_zones()
+    graph = sea.sea_graph()
+    ends = {}
+    for code in ("MXESE", "MXZLO", "MXLZC"):
+        end = lanes[code].lane[-1]
+        node = graph.node_at(*end)
+        assert node is not None, code
+        ends[code] = node
+        from shapely.geometry import Point
+
+        assert not zones["territorial"].contains(Point(end)), code
+        assert not zones["eez"].contains(Point(end)), code
+    assert len(set(ends.values())) == 3
+
+
+def test_ensenada_to_asia_never_enters_us_territorial_sea(legs_and_lanes):
+    legs, _, _ = legs_and_lanes
+    for dest in ("CNSHA", "JPYOK", "KRPUS"):
+        assert legs[("MXESE", dest)].us_waters_nm["territorial"] == 0.0
+
+
+def test_legs_across_the_antimeridian_are_continuous(legs_and_lanes):
+    legs, _, _ = legs_and_lanes
+    leg = legs[("CAPRR", "JPYOK")]
+    lons = [x for x, _ in leg.coords]
+    assert max(abs(b - a) for a, b in zip(lons, lons[1:], strict=False)) < 180
+    assert min(lons) < -180 or max(lons) > 180  # it does cross
+    parts = geography.split_antimeridian(LineString(leg.coords))
+    assert len(parts.geoms) >= 2
+    for part in parts.geoms:
+        xs = [x for x, _ in part.coords]
+        assert -180 <= min(xs) and max(xs) <= 180
+    split_km = sum(geography.geodesic_length_km(p) for p in parts.geoms)
+    assert split_km == pytest.approx(leg.distance_km, rel=1e-3)
+
+
+def test_legs_are_symmetric(legs_and_lanes):
+    legs, _, _ = legs_and_lanes
+    for (a, b), leg in legs.items():
+        back = legs[(b, a)]
+        assert back.distance_km == pytest.approx(leg.distance_km)
+        assert back.coords[0] == pytest.approx(leg.coords[-1], abs=1e-5) or (
+            abs(back.coords[0][0] - leg.coords[-1][0]) % 360 < 1e-5
+        )
+
+
+def test_gulf_ports_reach_the_pacific_through_panama(legs_and_lanes):
+    legs, _, _ = legs_and_lanes
+    for gulf in ("MXVER", "MXATM"):
+        assert "panama" in legs[(gulf, "CNSHA")].passages
+        assert "panama" not in legs[("MXZLO", "CNSHA")].passages
+
+
+def test_results_do_not_change_between_runs(legs_and_lanes):
+    legs, lanes, _ = legs_and_lanes
+    dataset = default_dataset()
+    ports = {
+        c: (x, y)
+        for c, x, y in zip(dataset.ports["locode"], dataset.ports["lon"], dataset.ports["lat"],
+                           strict=True)
+    }
+    again = sea.compute_legs(ports, lanes)
+    assert sorted(again) == sorted(legs)
+    for key, leg in again.items():
+        assert leg.coords == legs[key].coords
+        assert leg.distance_km == legs[key].distance_km
+
+
+def test_disk_cache_round_trips_and_survives_corruption(tmp_path, monkeypatch):
+    monkeypatch.setenv("BYPASS_CACHE_DIR", str(tmp_path))
+    ports = {"MXZLO": (-104.296, 19.062), "JPYOK": (139.67, 35.425)}
+    lanes = {c: sea.automatic_access(c, *p) for c, p in ports.items()}
+    first = sea.cached_legs(ports, lanes)
+    files = list(tmp_path.glob("sea-legs-*.json"))
+    assert len(files) == 1
+    again = sea.cached_legs(ports, lanes)
+    assert again[("MXZLO", "JPYOK")].coords == first[("MXZLO", "JPYOK")].coords
+    files[0].write_text("{not json", encoding="utf-8")
+    rebuilt = sea.cached_legs(ports, lanes)
+    assert rebuilt[("MXZLO", "JPYOK")].distance_km == first[("MXZLO", "JPYOK")].distance_km
+    json.loads(files[0].read_text(encoding="utf-8"))  # rewritten whole
+
+
+def test_parallel_arcs_are_kept_once():
+    graph = sea.sea_graph()
+    matrix = graph.matrix
+    # symmetric, no self-loops, and no weight larger than a geodesic between its nodes
+    assert (matrix != matrix.T).nnz == 0
+    assert matrix.diagonal().sum() == 0
+    assert 9_000 < graph.n_nodes < 10_500
+    assert 15_000 < graph.n_edges < 17_000
+
+
+# --- each correction of the overlay, tested against the stock network --------------
+
+
+def _corrections_without(ident: str):
+    return tuple(c for c in CORRECTIONS if c.id != ident)
+
+
+def _route(graph, a, b):
+    from scipy.sparse.csgraph import dijkstra
+
+    ia, ib = graph.node_at(*a), graph.node_at(*b)
+    dist, pred = dijkstra(graph.matrix, indices=ia, return_predecessors=True)
+    path = [ib]
+    while path[-1] != ia:
+        path.append(pred[path[-1]])
+    return dist[ib], [tuple(graph.lonlat[i]) for i in reversed(path)]
+
+
+PRINCE_RUPERT_NODE = (-130.367546, 54.303704)
+YOKOHAMA_NODE = (139.685669, 35.366096)
+
+
+def test_prince_rupert_correction_leaves_through_dixon_entrance():
+    stock = sea.sea_graph(_corrections_without("prince-rupert-dixon-entrance"))
+    fixed = sea.sea_graph()
+    km_stock, path_stock = _route(stock, PRINCE_RUPERT_NODE, YOKOHAMA_NODE)
+    km_fixed, path_fixed = _route(fixed, PRINCE_RUPERT_NODE, YOKOHAMA_NODE)
+    assert max(lat for _, lat in path_stock) > 57.5  # up the Gulf of Alaska
+    assert max(lat for _, lat in path_fixed) < 55.5
+    assert km_fixed < km_stock * 0.95
+
+
+def test_mexican_pacific_correction_separates_manzanillo_and_lazaro_cardenas():
+    stock = sea.sea_graph(_corrections_without("mx-pacific-approaches"))
+    for code, (lon, lat) in {"MXZLO": (-104.296, 19.062), "MXLZC": (-102.17, 17.93)}.items():
+        assert stock.node_at(-104.45, 18.90) is None and stock.node_at(-102.25, 17.80) is None
+        auto = sea.automatic_access(code, lon, lat, stock)
+        assert auto.lane[-1] == pytest.approx((-103.40332, 17.983958)), code
+
+
+def test_ensenada_correction_gives_a_node_in_mexican_waters():
+    stock = sea.sea_graph(_corrections_without("ensenada-approach"))
+    auto = sea.automatic_access("MXESE", -116.622, 31.852, stock)
+    from shapely.geometry import Point
+
+    assert geography.us_zones()["territorial"].contains(Point(auto.lane[-1]))
+    fixed = sea.sea_graph()
+    assert fixed.node_at(-116.80, 31.78) is not None
+    assert not geography.us_zones()["eez"].contains(Point(-116.80, 31.78))
+
+
+def test_isla_guadalupe_correction_goes_around_the_island():
+    land = geography.land()
+    stock_edge = LineString([(-120.0, 30.0), (-117.491362, 28.696433)])
+    assert geography.land_run_nm(stock_edge, land) > 3.0
+    fixed = sea.sea_graph()
+    a, b = fixed.node_at(-120.0, 30.0), fixed.node_at(-117.491362, 28.696433)
+    assert fixed.matrix[a, b] == 0  # the edge is gone
+    lane = LineString([(-120.0, 30.0), (-118.55, 28.70), (-117.491362, 28.696433)])
+    assert geography.land_run_nm(lane, land) == 0.0
+
+
+def test_inside_passage_removed_so_vancouver_leaves_by_juan_de_fuca(legs_and_lanes):
+    legs, _, _ = legs_and_lanes
+    coords = legs[("CAVAN", "CNSHA")].coords
+    near = [lat for lon, lat in coords if -126.0 < lon < -124.5]
+    assert near and max(near) < 49.0
+
+
+def test_every_correction_is_documented():
+    ids = [c.id for c in CORRECTIONS]
+    assert len(ids) == len(set(ids))
+    for c in CORRECTIONS:
+        assert len(c.reason) > 60 and (c.add or c.remove)
