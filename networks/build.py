@@ -18,7 +18,12 @@ load/discharge transfers; sea legs run between berths.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
+import os
+import pickle
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,7 +33,7 @@ from shapely.geometry import LineString, Point
 
 from networks import costs, geography, settings
 from networks.datasets import Dataset, default_dataset, load_dataset
-from networks.sea import dataset_legs
+from networks.sea import OUTSIDE_US_TERRITORIAL_SEA, dataset_legs
 
 US = settings.US
 #: How close (km) a border node must be to a country's polygon to belong to it.
@@ -51,8 +56,9 @@ def _countries_near(lon: float, lat: float, km: float) -> tuple[str, ...]:
     near = frame[frame.geometry.intersects(point.buffer(deg))]
     if near.empty:
         return ()
-    dist = near.geometry.distance(point)
-    return tuple(near.assign(d=dist).sort_values(["d", "iso3"])["iso3"])
+    # Degrees are fine here: the distances only rank a handful of neighbours.
+    dist = shapely.distance(near.geometry.values, point)
+    return tuple(iso for _, iso in sorted(zip(dist, near["iso3"], strict=True)))
 
 
 def _node_country(lon: float, lat: float, tolerance_km: float, fallback: str) -> str:
@@ -239,7 +245,7 @@ class _Builder:
         )
 
     # -- sea legs ------------------------------------------------------------------
-    def sea_legs(self, legs) -> None:
+    def sea_legs(self, legs, offshore) -> None:
         ports = self.dataset.ports
         region = dict(zip(ports["locode"], ports["region"], strict=True))
         scheduled: dict[frozenset, str] = {}
@@ -252,30 +258,36 @@ class _Builder:
             lane = costs.ocean_lane(region[a], region[b])
             if lane is None:
                 continue
-            via_panama = "panama" in leg.passages
-            figures = costs.sea_edge(self.params, lane, leg.distance_nm, leg.distance_km,
-                                     via_panama)
-            geom = LineString(leg.coords)
-            ua, ub = self.graph.nodes[f"{a}:out"], self.graph.nodes[f"{b}:in"]
-            crossed = geography.countries_crossed(geom)
-            node_countries = ua["countries"] + ub["countries"]
-            countries = tuple(dict.fromkeys((ua["country"],) + crossed + (ub["country"],)))
-            transit = US in node_countries or US in crossed
-            exposure = dict(leg.us_waters_nm)
-            strict = transit or exposure.get("territorial_not_exempt", 0.0) > 0.0
-            source = scheduled.get(frozenset((a, b)))
-            self.graph.add_edge(
-                f"{a}:out", f"{b}:in", key="sea",
-                mode="sea", kind="sea", lane=lane,
-                distance_km=leg.distance_km, distance_nm=leg.distance_nm,
-                service="scheduled" if source else "hypothetical",
-                service_source=source or "no liner service calling both ports was found",
-                passages=leg.passages,
-                countries=countries, us_transit=transit, us_transit_strict=strict,
-                us_waters_nm={"territorial": exposure.get("territorial", 0.0),
-                              "eez": exposure.get("eez", 0.0)},
-                geometry=geom, **figures,
-            )
+            self._sea_edge(a, b, leg, lane, "sea", scheduled)
+            alt = offshore.get((a, b))
+            if leg.us_waters_nm.get("territorial_not_exempt", 0.0) > 0.0 and alt is not None:
+                self._sea_edge(a, b, alt, lane, "sea-offshore", scheduled)
+
+    def _sea_edge(self, a, b, leg, lane, key, scheduled) -> None:
+        via_panama = "panama" in leg.passages
+        figures = costs.sea_edge(self.params, lane, leg.distance_nm, leg.distance_km, via_panama)
+        geom = LineString(leg.coords)
+        ua, ub = self.graph.nodes[f"{a}:out"], self.graph.nodes[f"{b}:in"]
+        crossed = tuple(leg.countries)
+        node_countries = ua["countries"] + ub["countries"]
+        countries = tuple(dict.fromkeys((ua["country"],) + crossed + (ub["country"],)))
+        transit = US in node_countries or US in crossed
+        exposure = dict(leg.us_waters_nm)
+        strict = transit or exposure.get("territorial_not_exempt", 0.0) > 0.0
+        source = scheduled.get(frozenset((a, b)))
+        self.graph.add_edge(
+            f"{a}:out", f"{b}:in", key=key,
+            mode="sea", kind="sea", lane=lane,
+            variant="shortest" if key == "sea" else "outside_us_territorial_sea",
+            distance_km=leg.distance_km, distance_nm=leg.distance_nm,
+            service="scheduled" if source else "hypothetical",
+            service_source=source or "no liner service calling both ports was found",
+            passages=leg.passages,
+            countries=countries, us_transit=transit, us_transit_strict=strict,
+            us_waters_nm={"territorial": exposure.get("territorial", 0.0),
+                          "eez": exposure.get("eez", 0.0)},
+            geometry=geom, **figures,
+        )
 
 
 def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -> nx.MultiDiGraph:
@@ -283,6 +295,7 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
     dataset = dataset or default_dataset()
     progress("sea legs: computing (cached after the first run)...")
     legs, sea_warnings = dataset_legs(dataset)
+    offshore, _ = dataset_legs(dataset, variant=OUTSIDE_US_TERRITORIAL_SEA)
     graph = nx.MultiDiGraph(crs="EPSG:4326", dataset=dataset.root)
     builder = _Builder(dataset, graph, list(sea_warnings))
     progress("routing graph: nodes")
@@ -291,7 +304,7 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
     progress("routing graph: land links")
     builder.land_links()
     progress("routing graph: sea legs")
-    builder.sea_legs(legs)
+    builder.sea_legs(legs, offshore)
     for node, attrs in sorted(graph.nodes(data=True)):
         if attrs["kind"] == "hub" and graph.out_degree(node) == 0:
             builder.warnings.append(f"hub {node}: no land link; it cannot reach any port")
@@ -299,13 +312,58 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
     return graph
 
 
+def graph_fingerprint(dataset: Dataset) -> str:
+    """Hash of everything the graph depends on: data, parameters, code versions."""
+    from importlib.metadata import version
+
+    from networks import __version__
+    from networks.sea import ANNOTATION_VERSION
+    from networks.sea_overlay import CORRECTIONS
+
+    payload = json.dumps(
+        {
+            "tables": dataset.fingerprint_inputs(),
+            "parameters": dataset.parameters,
+            "bypass": __version__,
+            "searoute": version("searoute"),
+            "corrections": [repr(c) for c in CORRECTIONS],
+            "annotation": ANNOTATION_VERSION,
+            "natural_earth": geography.natural_earth_path().stat().st_size,
+        },
+        sort_keys=True,
+        default=str,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+
+
+def cached_graph(dataset: Dataset, *, progress: Progress = _noop) -> nx.MultiDiGraph:
+    """The dataset's graph from the disk cache, or built and cached (safe to delete)."""
+    path = settings.cache_dir() / f"graph-{graph_fingerprint(dataset)}.pickle"
+    if path.exists():
+        try:
+            with open(path, "rb") as fh:
+                return pickle.load(fh)
+        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
+            pass
+    graph = build_graph(dataset, progress=progress)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-graph-")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(graph, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs speed
+    return graph
+
+
 _GRAPHS: dict[str, nx.MultiDiGraph] = {}
 
 
 def load_graph(data_dir=None, *, progress: Progress = _noop) -> nx.MultiDiGraph:
-    """Graph of a dataset folder, built once per process (the API's entry point)."""
+    """Graph of a dataset folder (default: the embedded one), loaded once per process."""
     key = str(data_dir) if data_dir is not None else ""
     if key not in _GRAPHS:
         dataset = load_dataset(data_dir) if data_dir is not None else default_dataset()
-        _GRAPHS[key] = build_graph(dataset, progress=progress)
+        _GRAPHS[key] = cached_graph(dataset, progress=progress)
     return _GRAPHS[key]

@@ -632,6 +632,11 @@ def _territorial_not_exempt() -> BaseGeometry:
     return geom
 
 
+def us_territorial_sea_not_exempt() -> BaseGeometry:
+    """The US 12 nm zone less the shared boundary waters: what the strict rule avoids."""
+    return _territorial_not_exempt()
+
+
 def us_territorial_nm_outside_exemptions(line: BaseGeometry) -> float:
     """Nm inside the US 12 nm zone, not counting the shared boundary waters."""
     return length_inside_nm(line, _territorial_not_exempt())

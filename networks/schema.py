@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 ISO3_PATTERN = r"^[A-Z]{3}$"
 LOCODE_PATTERN = r"^[A-Z]{2}[A-Z2-9]{3}$"
 NODE_ID_PATTERN = r"^[A-Z0-9][A-Z0-9_-]{0,31}$"
+LINK_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 
 
 @dataclass(frozen=True)
@@ -174,7 +175,7 @@ LAND_LINKS = TableSchema(
     references={"from": ("hubs", "borders", "junctions", "ports"),
                 "to": ("hubs", "borders", "junctions", "ports")},
     fields=(
-        Field("id", "str", "link id", pattern=NODE_ID_PATTERN),
+        Field("id", "str", "link id", pattern=LINK_ID_PATTERN),
         Field("from", "str", "node id at one end"),
         Field("to", "str", "node id at the other end"),
         Field("mode", "str", "transport mode", allowed=("rail", "road")),

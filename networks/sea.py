@@ -46,6 +46,12 @@ GEOD = Geod(ellps="WGS84")
 #: Upstream passages left out, as searoute does by default (Arctic ice).
 DEFAULT_RESTRICTIONS = ("northwest",)
 
+#: Leg variants: the shortest sea path, and the shortest that stays outside the
+#: US 12 nm territorial sea (shared US-Canada boundary waters exempt).
+SHORTEST = "shortest"
+OUTSIDE_US_TERRITORIAL_SEA = "outside_us_territorial_sea"
+VARIANTS = (SHORTEST, OUTSIDE_US_TERRITORIAL_SEA)
+
 #: Upstream passages that are canals: a leg through one is allowed to cross
 #: land polygons there, and reports the passage.
 CANALS = ("panama", "suez")
@@ -141,16 +147,35 @@ def _apply(edges: dict[tuple[Point, Point], str], correction: Correction) -> Non
             edges[tuple(sorted((a, b)))] = f"overlay:{correction.id}"
 
 
+def _outside_us_territorial_sea(edges: dict[tuple[Point, Point], str]) -> None:
+    """Drop every edge that enters the US territorial sea outside the exemptions."""
+    from shapely import STRtree
+    from shapely.geometry import LineString
+
+    from networks import geography
+
+    zone = geography.us_territorial_sea_not_exempt()
+    pairs = sorted(edges)
+    lines = [LineString(unwrap([a, b])) for a, b in pairs]
+    lines = [geography.split_antimeridian(line) for line in lines]
+    tree = STRtree(lines)
+    for i in tree.query(zone, predicate="intersects"):
+        del edges[pairs[int(i)]]
+
+
 @lru_cache(maxsize=4)
 def sea_graph(
     corrections: tuple[Correction, ...] = CORRECTIONS,
     restrictions: tuple[str, ...] = DEFAULT_RESTRICTIONS,
+    variant: str = SHORTEST,
 ) -> SeaGraph:
-    """Build the corrected sea network (about 0.3 s; cached per process).
+    """Build the corrected sea network (about 0.5 s; cached per process).
 
     Parallel and reverse duplicate arcs collapse to one undirected edge before
     the sparse matrix is built, because scipy's constructor would add them.
-    Edge weights are WGS84 geodesic km between the end nodes.
+    Edge weights are WGS84 geodesic km between the end nodes. The
+    ``outside_us_territorial_sea`` variant leaves out every edge that enters
+    the US 12 nm zone (shared boundary waters exempt).
     """
     edges: dict[tuple[Point, Point], str] = {}
     for u, v, passage in _upstream_edges(restrictions):
@@ -161,6 +186,10 @@ def sea_graph(
             edges[pair] = passage
     for correction in corrections:
         _apply(edges, correction)
+    if variant == OUTSIDE_US_TERRITORIAL_SEA:
+        _outside_us_territorial_sea(edges)
+    elif variant != SHORTEST:
+        raise ValueError(f"unknown sea leg variant {variant!r}")
 
     nodes = sorted({p for pair in edges for p in pair})
     index = {p: i for i, p in enumerate(nodes)}
@@ -194,6 +223,7 @@ class SeaLeg:
     passages: tuple[str, ...] = ()  # upstream passages crossed (e.g. "panama")
     access_km: tuple[float, float] = (0.0, 0.0)  # length of the two port access lanes
     us_waters_nm: Mapping[str, float] = field(default_factory=dict)
+    countries: tuple[str, ...] = ()  # countries whose land the geometry touches, in order
 
     @property
     def distance_nm(self) -> float:
@@ -208,6 +238,7 @@ class SeaLeg:
             passages=self.passages,
             access_km=(self.access_km[1], self.access_km[0]),
             us_waters_nm=dict(self.us_waters_nm),
+            countries=tuple(reversed(self.countries)),
         )
 
     def to_dict(self) -> dict:
@@ -219,6 +250,7 @@ class SeaLeg:
             "passages": list(self.passages),
             "access_km": list(self.access_km),
             "us_waters_nm": dict(self.us_waters_nm),
+            "countries": list(self.countries),
         }
 
     @classmethod
@@ -231,6 +263,7 @@ class SeaLeg:
             passages=tuple(d["passages"]),
             access_km=tuple(d["access_km"]),
             us_waters_nm=dict(d.get("us_waters_nm", {})),
+            countries=tuple(d.get("countries", ())),
         )
 
 
@@ -254,8 +287,10 @@ def automatic_access(
     """
     graph = graph or sea_graph()
     _, _, d = GEOD.inv(
-        np.full(graph.n_nodes, lon), np.full(graph.n_nodes, lat),
-        graph.lonlat[:, 0], graph.lonlat[:, 1],
+        np.full(graph.n_nodes, lon),
+        np.full(graph.n_nodes, lat),
+        graph.lonlat[:, 0],
+        graph.lonlat[:, 1],
     )
     i = int(np.argmin(d))
     return PortAccess(locode, ((lon, lat), tuple(graph.lonlat[i])), automatic=True)
@@ -290,13 +325,10 @@ def compute_legs(
     codes = sorted(ports)
     node_of: dict[str, int] = {}
     for code in codes:
-        end = access[code].lane[-1]
-        node = graph.node_at(*end)
-        if node is None:
-            raise ValueError(
-                f"access lane of {code} ends at {end}, which is not a sea network node"
-            )
-        node_of[code] = node
+        node = graph.node_at(*access[code].lane[-1])
+        if node is not None:  # None: the node is cut off in this variant (no legs)
+            node_of[code] = node
+    codes = [c for c in codes if c in node_of]
     sources = sorted(set(node_of.values()))
     dist, pred = dijkstra(graph.matrix, directed=False, indices=sources, return_predecessors=True)
     row = {s: r for r, s in enumerate(sources)}
@@ -381,13 +413,14 @@ def cached_legs(
     annotate=None,
     annotate_version: str = "",
     use_cache: bool = True,
+    variant: str = SHORTEST,
 ) -> dict[tuple[str, str], SeaLeg]:
     """Port-to-port legs, from the disk cache when the inputs are unchanged.
 
     ``annotate`` (optional) maps a leg to extra per-leg facts stored with it
     (US waters exposure); ``annotate_version`` must change when it does.
     """
-    key = _fingerprint(ports, access, annotate_version)
+    key = _fingerprint(ports, access, f"{annotate_version}/{variant}")
     path = settings.cache_dir() / f"sea-legs-{key}.json"
     if use_cache and path.exists():
         try:
@@ -395,14 +428,16 @@ def cached_legs(
             return {(d["from"], d["to"]): SeaLeg.from_dict(d) for d in raw["legs"]}
         except (OSError, ValueError, KeyError):
             pass  # a corrupt cache is rebuilt, never trusted
-    legs = compute_legs(ports, access)
+    legs = compute_legs(ports, access, sea_graph(variant=variant))
     if annotate is not None:
-        done: dict[frozenset, Mapping[str, float]] = {}
+        done: dict[tuple[str, str], dict] = {}
         for (a, b), leg in sorted(legs.items()):
-            pair = frozenset((a, b))
-            if pair not in done:
-                done[pair] = annotate(leg)
-            object.__setattr__(leg, "us_waters_nm", dict(done[pair]))
+            if (b, a) in done:  # the reverse leg: same facts, countries reversed
+                facts = dict(done[(b, a)], countries=list(reversed(done[(b, a)]["countries"])))
+            else:
+                facts = done[(a, b)] = annotate(leg)
+            object.__setattr__(leg, "us_waters_nm", dict(facts["us_waters_nm"]))
+            object.__setattr__(leg, "countries", tuple(facts["countries"]))
     if use_cache:
         try:
             write_atomic(
@@ -447,3 +482,61 @@ def port_access(ports, access_table=None) -> tuple[dict[str, PortAccess], list[s
                 f"sea node {d / 1000:.1f} km away"
             )
     return lanes, warnings
+
+
+#: Bump when the per-leg annotation (US waters exposure) changes meaning.
+ANNOTATION_VERSION = "us-waters-2"
+
+
+def annotate_us_waters(leg: SeaLeg) -> dict:
+    """Geometry facts of a leg: nm in the US 12 nm and 200 nm zones, countries touched.
+
+    ``territorial_not_exempt`` leaves out the shared US-Canada boundary waters
+    (Juan de Fuca / Haro Strait), which the strict US-transit rule exempts.
+    """
+    from shapely.geometry import LineString
+
+    from networks import geography
+
+    line = LineString(leg.coords)
+    exposure = geography.us_exposure_nm(line)
+    return {
+        "us_waters_nm": {
+            "territorial": round(float(exposure["territorial"]), 3),
+            "eez": round(float(exposure["eez"]), 3),
+            "territorial_not_exempt": round(
+                float(geography.us_territorial_nm_outside_exemptions(line)), 3
+            ),
+        },
+        "countries": list(geography.countries_crossed(line)),
+    }
+
+
+def dataset_legs(
+    dataset, *, use_cache: bool = True, variant: str = SHORTEST
+) -> tuple[dict[tuple[str, str], SeaLeg], list[str]]:
+    """All sea legs among a dataset's ports, with US waters exposure; plus warnings.
+
+    ``variant="outside_us_territorial_sea"`` gives, where one exists, the
+    shortest leg that stays outside the US 12 nm zone (for the strict rule).
+    """
+    ports_table = dataset.ports
+    lanes, warnings = port_access(ports_table, dataset.tables.get("port_access"))
+    ports = {
+        c: (float(x), float(y))
+        for c, x, y in zip(
+            ports_table["locode"], ports_table["lon"], ports_table["lat"], strict=True
+        )
+    }
+    legs = cached_legs(
+        ports,
+        lanes,
+        annotate=annotate_us_waters,
+        annotate_version=ANNOTATION_VERSION,
+        use_cache=use_cache,
+        variant=variant,
+    )
+    for a in sorted(ports) if variant == SHORTEST else ():
+        if not any((a, b) in legs for b in ports if b != a):
+            warnings.append(f"port {a}: not reachable by sea from any other port")
+    return legs, warnings

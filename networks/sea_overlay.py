@@ -107,7 +107,7 @@ CORRECTIONS: tuple[Correction, ...] = (
                 (-134.00, 54.30),
                 (-163.50, 53.80),
                 (-172.00, 51.60),
-                (180.0, 51.0),
+                (180.0, 50.70),
                 (170.0, 50.30),
                 (161.437300, 48.475500),
             ),
@@ -125,6 +125,26 @@ CORRECTIONS: tuple[Correction, ...] = (
         remove=(
             ((-125.421295, 50.325299), (-125.204315, 49.990084)),
             ((-125.863495, 50.393637), (-125.558624, 50.371744)),
+        ),
+    ),
+    Correction(
+        id="offshore-lanes-outside-us-territorial-sea",
+        reason=(
+            "Upstream coastal lanes from Baja California to the Salish Sea and "
+            "the great-circle exits from Ensenada run inside the US 12 nm "
+            "territorial sea (Channel Islands, Santa Barbara Channel, Point "
+            "Conception, Cape Mendocino). Ships may sail further out; add lanes "
+            "200-250 km offshore (inside the US EEZ, outside its territorial "
+            "sea) from off Ensenada and Baja California to Juan de Fuca Strait, "
+            "Dixon Entrance and the trans-Pacific lanes, so a route that must "
+            "avoid US territorial waters exists and the exposure is measurable."
+        ),
+        add=(
+            ((-116.80, 31.78), (-119.00, 32.30), (-121.50, 33.50)),
+            (_GUADALUPE_W, (-121.50, 33.50)),
+            ((-121.50, 33.50), (-125.50, 36.60), (-130.346478, 39.680253)),
+            ((-125.50, 36.60), (-127.00, 41.00), (-127.00, 46.00), (-125.5016, 48.5683)),
+            ((-127.00, 46.00), (-131.00, 51.00), (-134.00, 54.30)),
         ),
     ),
 )

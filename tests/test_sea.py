@@ -7,8 +7,9 @@ import json
 import pytest
 from shapely.geometry import LineString, box
 
-from networks import geography, sea
-from networks.datasets import default_dataset
+from networks import geography, sea, settings
+from networks.datasets import Dataset, read_table
+from networks.schema import PORT_ACCESS, PORTS
 from networks.sea_overlay import CORRECTIONS
 
 # Published port-to-port distances, NGA Pub. 151 "Distances Between Ports"
@@ -27,9 +28,20 @@ NGA_PUB_151_NM = [
 CANAL_BOXES = [box(-80.0, 8.75, -79.45, 9.45), box(32.2, 29.8, 32.65, 31.4)]
 
 
+def sea_dataset() -> Dataset:
+    """The default ports and access lanes only: the sea network needs nothing else."""
+    problems: list = []
+    tables = {
+        schema.name: read_table(schema, settings.DATA_DIR / schema.filename, problems)
+        for schema in (PORTS, PORT_ACCESS)
+    }
+    assert problems == []
+    return Dataset(tables=tables, parameters={}, files={})
+
+
 @pytest.fixture(scope="module")
 def legs_and_lanes():
-    dataset = default_dataset()
+    dataset = sea_dataset()
     lanes, warnings = sea.port_access(dataset.ports, dataset.tables.get("port_access"))
     legs, _ = sea.dataset_legs(dataset)
     return legs, lanes, warnings
@@ -109,10 +121,23 @@ def test_mexican_pacific_ports_get_distinct_access_nodes_outside_us_waters(legs_
     assert len(set(ends.values())) == 3
 
 
-def test_ensenada_to_asia_never_enters_us_territorial_sea(legs_and_lanes):
+def test_offshore_variant_keeps_mexican_and_canadian_legs_out_of_us_territorial_sea(
+    legs_and_lanes,
+):
     legs, _, _ = legs_and_lanes
-    for dest in ("CNSHA", "JPYOK", "KRPUS"):
-        assert legs[("MXESE", dest)].us_waters_nm["territorial"] == 0.0
+    offshore, _ = sea.dataset_legs(sea_dataset(), variant=sea.OUTSIDE_US_TERRITORIAL_SEA)
+    # The shortest Ensenada-Asia path passes the Channel Islands, inside US waters;
+    # the offshore variant passes outside at a small cost in distance.
+    assert legs[("MXESE", "CNSHA")].us_waters_nm["territorial_not_exempt"] > 0
+    pairs = [("MXESE", "CNSHA"), ("MXESE", "JPYOK"), ("MXZLO", "CAVAN"), ("MXZLO", "CAPRR"),
+             ("MXLZC", "CAPRR"), ("CAVAN", "JPYOK"), ("CAPRR", "KRPUS")]
+    for pair in pairs:
+        leg = offshore[pair]
+        assert leg.us_waters_nm["territorial_not_exempt"] == 0.0, pair
+        assert leg.distance_km >= legs[pair].distance_km - 1e-6
+        assert leg.distance_km <= legs[pair].distance_km * 1.06, pair
+    # US ports are inside US waters by definition: no offshore legs from them.
+    assert not any(a.startswith("US") for a, _ in offshore)
 
 
 def test_legs_across_the_antimeridian_are_continuous(legs_and_lanes):
@@ -149,7 +174,7 @@ def test_gulf_ports_reach_the_pacific_through_panama(legs_and_lanes):
 
 def test_results_do_not_change_between_runs(legs_and_lanes):
     legs, lanes, _ = legs_and_lanes
-    dataset = default_dataset()
+    dataset = sea_dataset()
     ports = {
         c: (x, y)
         for c, x, y in zip(dataset.ports["locode"], dataset.ports["lon"], dataset.ports["lat"],
@@ -190,8 +215,8 @@ def test_parallel_arcs_are_kept_once():
 # --- each correction of the overlay, tested against the stock network --------------
 
 
-def _corrections_without(ident: str):
-    return tuple(c for c in CORRECTIONS if c.id != ident)
+def _corrections_without(*idents: str):
+    return tuple(c for c in CORRECTIONS if c.id not in idents)
 
 
 def _route(graph, a, b):
@@ -228,7 +253,10 @@ def test_mexican_pacific_correction_separates_manzanillo_and_lazaro_cardenas():
 
 
 def test_ensenada_correction_gives_a_node_in_mexican_waters():
-    stock = sea.sea_graph(_corrections_without("ensenada-approach"))
+    # The offshore lanes start at the Ensenada approach node too: drop both.
+    stock = sea.sea_graph(
+        _corrections_without("ensenada-approach", "offshore-lanes-outside-us-territorial-sea")
+    )
     auto = sea.automatic_access("MXESE", -116.622, 31.852, stock)
     from shapely.geometry import Point
 
