@@ -18,7 +18,7 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from networks import __version__
-from networks.errors import BypassError, DatasetErrors
+from networks.errors import BypassError, DatasetErrors, InfeasibleError
 
 app = typer.Typer(
     name="bypass",
@@ -28,7 +28,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-out = Console(highlight=False, soft_wrap=True)
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True, highlight=False)
 
 DataOption = Annotated[
@@ -144,6 +144,326 @@ def distance(
         _emit_json({"from": a, "to": b, "nm": round(nm, 1), "km": round(km, 1)})
     else:
         out.print(f"{names[a]} ({a}) -> {names[b]} ({b}): {nm:,.0f} nm ({km:,.0f} km) by sea")
+
+
+# --------------------------------------------------------------------------- routes
+
+ObjectiveOption = Annotated[
+    str, typer.Option("--objective", help="What to minimise: cost, time or co2.")
+]
+MaxDays = Annotated[float | None, typer.Option("--max-days", help="Maximum transit days.")]
+MaxCost = Annotated[float | None, typer.Option("--max-cost", help="Maximum USD per TEU.")]
+AllowUs = Annotated[
+    bool, typer.Option("--allow-us", help="Also show the best route allowed to use the US.")
+]
+Via = Annotated[list[str] | None, typer.Option("--via", help="Port or node the route must use.")]
+Avoid = Annotated[list[str] | None, typer.Option("--avoid", help="Port or node to avoid.")]
+Strict = Annotated[
+    bool,
+    typer.Option("--strict-waters", help="Also count the US 12 nm territorial sea as US transit."),
+]
+Scheduled = Annotated[
+    bool, typer.Option("--scheduled-only", help="Only sea legs with a scheduled liner service.")
+]
+CsvOption = Annotated[Path | None, typer.Option("--csv", help="Also write a CSV table here.")]
+SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
+
+
+def _graph():
+    from networks.build import load_graph
+
+    graph = load_graph(state.data, progress=progress)
+    return graph
+
+
+def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
+    from networks.places import resolve
+
+    names = {n: d.get("name", n) for n, d in graph.nodes(data=True) if d.get("kind") in kinds}
+    return resolve(text, names, what)
+
+
+def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, scheduled) -> dict:
+    if objective not in ("cost", "time", "co2"):
+        raise BypassError(f"--objective must be cost, time or co2, not {objective!r}")
+    node_kinds = ("port", "hub", "border", "junction")
+    return dict(
+        objective=objective, max_days=max_days, max_cost=max_cost,
+        via=[_place(graph, v, node_kinds, "via place") for v in via or []],
+        avoid=[_place(graph, v, node_kinds, "avoided place") for v in avoid or []],
+        strict_waters=strict, scheduled_only=scheduled,
+    )
+
+
+def _legs_table(route, title: str) -> Table:
+    t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    for label in ("leg", "from", "to", "km", "hours", "USD/TEU", "kg CO2/TEU", "note"):
+        t.add_column(label, justify="right" if label in
+                     ("km", "hours", "USD/TEU", "kg CO2/TEU") else "left", no_wrap=True)
+    for leg in route.legs:
+        note = []
+        if leg.service == "hypothetical":
+            note.append("[yellow]hypothetical service[/yellow]")
+        if leg.us_transit:
+            note.append("[red]US[/red]")
+        elif leg.us_waters_nm.get("territorial", 0) > 0:
+            note.append(f"US 12 nm: {leg.us_waters_nm['territorial']:.0f} nm")
+        label = leg.kind if leg.mode == "transfer" else leg.mode
+        t.add_row(label, leg.from_id, leg.to_id,
+                  f"{leg.distance_km:,.0f}", f"{leg.time_h:,.1f}",
+                  f"{leg.cost_usd_per_teu:,.0f}", f"{leg.co2_kg_per_teu:,.0f}", " ".join(note))
+    tot = route.totals
+    t.add_section()
+    t.add_row("[b]total[/b]", "", "", f"[b]{tot['distance_km']:,.0f}[/b]",
+              f"[b]{tot['time_h']:,.1f}[/b]",
+              f"[b]{tot['cost_usd_per_teu']:,.0f}[/b]", f"[b]{tot['co2_kg_per_teu']:,.0f}[/b]",
+              f"US 12 nm {tot['us_waters_nm']['territorial']:.0f} nm, "
+              f"200 nm {tot['us_waters_nm']['eez']:.0f} nm")
+    return t
+
+
+def _side_payload(route) -> dict | None:
+    return None if route is None else route.to_dict()
+
+
+@app.command()
+def route(
+    from_: Annotated[str, typer.Option("--from", help="Origin hub or port (id or name).")],
+    to: Annotated[str, typer.Option("--to", help="Destination port (id or name).")],
+    objective: ObjectiveOption = "cost",
+    max_days: MaxDays = None,
+    max_cost: MaxCost = None,
+    allow_us: AllowUs = False,
+    via: Via = None,
+    avoid: Avoid = None,
+    k: Annotated[int, typer.Option("-k", help="Alternatives per side (differing ports/borders).",
+                                   min=1, max=20)] = 1,
+    strict_waters: Strict = False,
+    scheduled_only: Scheduled = False,
+    json_: JsonOption = False,
+    csv: CsvOption = None,
+) -> None:
+    """Best US-free route beside the best route through the US, leg by leg."""
+    from routing.query import alternatives, compare_route, solve_route
+
+    graph = _graph()
+    origin = _place(graph, from_, ("hub", "port"), "origin")
+    dest = _place(graph, to, ("port",), "destination")
+    kwargs = _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict_waters,
+                           scheduled_only)
+    result = compare_route(graph, origin, dest, **kwargs)
+    payload: dict = {"from": origin, "to": dest,
+                     "us_free": _side_payload(result["us_free"]),
+                     "via_us": _side_payload(result["via_us"]),
+                     "reasons": dict(result["reasons"])}
+    extra: dict[str, list] = {}
+    if k > 1:
+        for side, flags in (("us_free", {"allow_us": False}),
+                            ("via_us", {"require_us": True, "no_return_from_us": True})):
+            if result[side] is not None:
+                extra[side] = alternatives(graph, origin, dest, k, **kwargs, **flags)
+        payload["alternatives"] = {s: [r.to_dict() for r in v] for s, v in extra.items()}
+    best_any = None
+    if allow_us:
+        best_any = solve_route(graph, origin, dest, allow_us=True, **kwargs)
+        payload["best"] = best_any.to_dict()
+    if result["us_free"] is None and result["via_us"] is None:
+        raise InfeasibleError(f"no route from {origin} to {dest}: "
+                              + "; ".join(result["reasons"].values()))
+    if csv is not None:
+        import pandas as pd
+
+        frames = []
+        for side, _ in SIDES:
+            if result[side] is not None:
+                frames.append(result[side].to_frame().assign(side=side))
+        write_table(pd.concat(frames, ignore_index=True), csv)
+    if json_:
+        _emit_json(payload)
+        return
+    names = graph.nodes
+    out.print(f"[b]{names[origin]['name']} ({origin}) -> {names[dest]['name']} ({dest})[/b], "
+              f"minimising {objective}")
+    for side, title in SIDES:
+        r = result[side]
+        if r is None:
+            out.print(f"\n[b]{title}[/b]: none. {result['reasons'].get(side, '')}")
+            continue
+        out.print()
+        out.print(_legs_table(r, f"{title}: {r.totals['cost_usd_per_teu']:,.0f} USD/TEU, "
+                                 f"{r.totals['time_days']:.1f} days via "
+                                 f"{' -> '.join(r.totals['ports'])}"))
+        for i, alt in enumerate(extra.get(side, [])[1:], start=2):
+            tt = alt.totals
+            out.print(f"  alternative {i}: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
+                      f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}")
+    if best_any is not None:
+        tt = best_any.totals
+        out.print(f"\nBest route allowed to use the US: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
+                  f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}"
+                  f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}")
+    a, b = result["us_free"], result["via_us"]
+    if a is not None and b is not None:
+        dc = a.totals["cost_usd_per_teu"] - b.totals["cost_usd_per_teu"]
+        dd = a.totals["time_days"] - b.totals["time_days"]
+        out.print(f"\nUS-free vs through the US: {dc:+,.0f} USD/TEU, {dd:+.1f} days")
+    if any(leg.service == "hypothetical" for r in (a, b) if r for leg in r.legs):
+        out.print("[yellow]hypothetical: no scheduled liner service calling both ports was "
+                  "found; --scheduled-only leaves such legs out[/yellow]")
+
+
+@app.command()
+def frontier(
+    from_: Annotated[str, typer.Option("--from", help="Origin hub or port (id or name).")],
+    to: Annotated[str, typer.Option("--to", help="Destination port (id or name).")],
+    max_days: MaxDays = None,
+    max_cost: MaxCost = None,
+    via: Via = None,
+    avoid: Avoid = None,
+    strict_waters: Strict = False,
+    scheduled_only: Scheduled = False,
+    json_: JsonOption = False,
+    csv: CsvOption = None,
+) -> None:
+    """The exact cost-vs-time Pareto frontier, US-free and through the US."""
+    from routing.frontier import frontier as pareto
+
+    graph = _graph()
+    origin = _place(graph, from_, ("hub", "port"), "origin")
+    dest = _place(graph, to, ("port",), "destination")
+    kwargs = _route_kwargs(graph, "cost", max_days, max_cost, via, avoid, strict_waters,
+                           scheduled_only)
+    kwargs.pop("objective")
+    fronts, reasons = {}, {}
+    for side, flags in (("us_free", {"allow_us": False}),
+                        ("via_us", {"require_us": True, "no_return_from_us": True})):
+        try:
+            fronts[side] = pareto(graph, origin, dest, **flags, **kwargs)
+        except InfeasibleError as exc:
+            reasons[side] = str(exc)
+    if not fronts:
+        raise InfeasibleError("; ".join(reasons.values()))
+    if csv is not None:
+        import pandas as pd
+
+        write_table(pd.concat([f.to_frame().assign(side=s) for s, f in fronts.items()],
+                              ignore_index=True), csv)
+    if json_:
+        _emit_json({"from": origin, "to": dest,
+                    **{s: [p.to_dict() for p in fronts[s].points] if s in fronts else None
+                       for s, _ in SIDES},
+                    "reasons": reasons})
+        return
+    for side, title in SIDES:
+        if side not in fronts:
+            out.print(f"[b]{title}[/b]: none. {reasons[side]}")
+            continue
+        t = Table(title=f"{title}: {len(fronts[side])} Pareto-optimal routes", title_justify="left")
+        for label in ("USD/TEU", "days", "CO2 kg/TEU", "ports", "borders", "hypothetical"):
+            t.add_column(label, justify="right" if label in ("USD/TEU", "days", "CO2 kg/TEU")
+                         else "left")
+        for p in fronts[side].points:
+            tt = p.totals
+            borders = [leg.from_id.split(":")[0] for leg in p.legs if leg.kind.startswith("border")]
+            t.add_row(f"{tt['cost_usd_per_teu']:,.0f}", f"{tt['time_days']:.1f}",
+                      f"{tt['co2_kg_per_teu']:,.0f}", " -> ".join(tt["ports"]),
+                      ", ".join(borders) or "-", "yes" if tt["hypothetical_services"] else "")
+        out.print(t)
+
+
+@app.command()
+def plan(
+    demand: Annotated[Path | None, typer.Option(
+        "--demand", help="CSV with origin, destination, teu_per_year (default: shipped table).")
+    ] = None,
+    max_days: MaxDays = None,
+    strict_waters: Strict = False,
+    json_: JsonOption = False,
+    csv: CsvOption = None,
+) -> None:
+    """Allocate yearly demand to routes under port capacities, with and without the US."""
+    from networks.datasets import read_table
+    from networks.errors import DatasetErrors
+    from networks.schema import DEMAND
+    from routing.plan import plan as allocate
+
+    graph = _graph()
+    if demand is None:
+        table = _dataset().tables.get("demand")
+        if table is None:
+            raise BypassError("the dataset has no demand.csv; pass --demand FILE")
+    else:
+        problems: list = []
+        table = read_table(DEMAND, demand, problems)
+        if problems:
+            raise DatasetErrors(problems)
+    for rec in table[["origin", "destination", "_line"]].itertuples(index=False):
+        if rec.origin not in graph or rec.destination not in graph:
+            bad, field = (rec.origin, "origin") if rec.origin not in graph else (
+                rec.destination, "destination")
+            from networks.errors import DatasetError
+
+            raise DatasetError(str(demand or "demand.csv"), "unknown id", row=int(rec._line),
+                               field=field, value=bad, expected="a hub or port id of the dataset")
+    progress(f"plan: {len(table)} demand rows, column generation (GLOP)...")
+    plans = {
+        "us_free": allocate(graph, table, allow_us=False, max_days=max_days,
+                            strict_waters=strict_waters),
+        "us_allowed": allocate(graph, table, allow_us=True, max_days=max_days,
+                               strict_waters=strict_waters),
+    }
+    if csv is not None:
+        import pandas as pd
+
+        write_table(pd.concat([p.to_frame().assign(scenario=s) for s, p in plans.items()],
+                              ignore_index=True), csv)
+    if json_:
+        _emit_json({s: p.to_dict() for s, p in plans.items()})
+        return
+    for name, title in (("us_free", "Without US transit"), ("us_allowed", "US transit allowed")):
+        p = plans[name]
+        served = sum(p.demand.values()) - sum(p.unserved.values())
+        out.print(f"\n[b]{title}[/b]: transport {p.transport_cost_usd / 1e6:,.1f} M USD/yr "
+                  f"for {served:,.0f} TEU/yr ({p.transport_cost_usd / max(served, 1):,.0f} "
+                  f"USD/TEU); unserved {sum(p.unserved.values()):,.0f} TEU/yr")
+        t = Table(title="ports and lanes", title_justify="left", show_edge=False)
+        for label in ("capacity", "TEU/yr used", "of capacity", "shadow price USD/TEU"):
+            t.add_column(label, justify="right")
+        t.add_column("binding")
+        for cap in sorted(p.capacities, key=lambda c: -c.used_teu_per_year):
+            if cap.used_teu_per_year <= 0:
+                continue
+            t.add_row(cap.id, f"{cap.used_teu_per_year:,.0f}",
+                      f"{cap.used_teu_per_year / cap.capacity_teu_per_year:.0%}",
+                      f"{cap.shadow_price_usd_per_teu:,.2f}",
+                      "[b]yes[/b]" if cap.binding else "")
+        out.print(t)
+
+
+@app.command()
+def export(
+    gpkg: Annotated[Path | None, typer.Option("--gpkg", help="GeoPackage (nodes, edges).")] = None,
+    csv: Annotated[Path | None, typer.Option("--csv", help="Plain edge table (CSV).")] = None,
+) -> None:
+    """Export the routing graph for GIS (GeoPackage) or spreadsheets (CSV)."""
+    from networks.export import edge_table, write_geopackage
+
+    if gpkg is None and csv is None:
+        raise BypassError("say where: --gpkg FILE and/or --csv FILE")
+    graph = _graph()
+    if gpkg is not None:
+        write_geopackage(graph, gpkg)
+        out.print(f"wrote {gpkg} (layers nodes, edges; EPSG:4326)")
+    if csv is not None:
+        write_table(edge_table(graph), csv)
+        out.print(f"wrote {csv} ({graph.number_of_edges()} edges)")
+
+
+def write_table(frame, path: Path) -> None:
+    """Write a DataFrame as CSV (or Parquet by extension), atomically."""
+    from networks.export import write_frame
+
+    write_frame(frame, path)
 
 
 def main(argv: list[str] | None = None) -> int:

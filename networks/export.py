@@ -1,0 +1,108 @@
+"""Write the routing graph and result tables to files (the I/O edge).
+
+Every writer goes through a temporary file in the target folder and an
+atomic rename, so an interrupted export never leaves half a file behind.
+Geometries are split at the antimeridian when written, as GIS tools expect.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import pandas as pd
+from shapely.geometry import Point
+
+from networks import geography
+from networks.errors import BypassError
+
+
+def _flat(value):
+    if isinstance(value, tuple | list):
+        return ";".join(map(str, value))
+    return value
+
+
+def node_table(graph: nx.MultiDiGraph) -> pd.DataFrame:
+    """One row per node, plain columns."""
+    rows = []
+    for node, d in sorted(graph.nodes(data=True)):
+        row = {"id": node}
+        row.update({k: _flat(v) for k, v in d.items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def edge_table(graph: nx.MultiDiGraph, *, geometry: bool = False) -> pd.DataFrame:
+    """One row per directed edge: ids, mode, figures, US transit facts (no geometry)."""
+    rows = []
+    for u, v, key, d in sorted(graph.edges(keys=True, data=True), key=lambda e: e[:3]):
+        row = {"from": u, "to": v, "key": key}
+        for k, val in d.items():
+            if k == "geometry":
+                continue
+            if k == "us_waters_nm":
+                row["us_territorial_nm"] = float(val.get("territorial", 0.0))
+                row["us_eez_nm"] = float(val.get("eez", 0.0))
+                continue
+            row[k] = _flat(val)
+        if geometry:
+            row["geometry"] = geography.split_antimeridian(d["geometry"])
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise BypassError(f"{path}: folder {folder} does not exist")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}-", suffix=path.suffix)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        tmp_path.unlink()  # writers such as GDAL want to create the file themselves
+        write(tmp_path)
+        os.replace(tmp_path, path)
+    except OSError as exc:
+        raise BypassError(f"{path}: cannot write ({exc.strerror or exc})") from exc
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_geopackage(graph: nx.MultiDiGraph, path: str | os.PathLike) -> None:
+    """GeoPackage with layers ``nodes`` (points) and ``edges`` (lines), EPSG:4326."""
+    nodes = node_table(graph)
+    gnodes = gpd.GeoDataFrame(nodes, geometry=[Point(x, y) for x, y in zip(nodes["lon"],
+                              nodes["lat"], strict=True)], crs="EPSG:4326")
+    edges = edge_table(graph, geometry=True)
+    gedges = gpd.GeoDataFrame(edges, geometry="geometry", crs="EPSG:4326")
+    for frame in (gnodes, gedges):
+        for col in frame.columns:
+            if frame[col].dtype == bool:
+                frame[col] = frame[col].astype(int)
+
+    def write(tmp: Path) -> None:
+        gnodes.to_file(tmp, layer="nodes", driver="GPKG", engine="pyogrio")
+        gedges.to_file(tmp, layer="edges", driver="GPKG", engine="pyogrio", append=True)
+
+    _atomic(Path(path), write)
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> None:
+    """CSV, or Parquet when the name ends in .parquet; geometry columns as WKT in CSV."""
+    path = Path(path)
+    frame = frame.copy()
+    if path.suffix.lower() == ".parquet":
+        if "geometry" in frame:
+            frame["geometry"] = frame["geometry"].map(lambda g: None if g is None else g.wkt)
+        _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+        return
+    if "geometry" in frame:
+        frame["geometry"] = frame["geometry"].map(lambda g: None if g is None else g.wkt)
+    _atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
