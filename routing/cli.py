@@ -95,7 +95,7 @@ def ports(json_: JsonOption = False) -> None:
     table = dataset.ports
     cols = ["locode", "name", "country", "region", "role", "lat", "lon",
             "capacity_teu_per_year", "handling_usd_per_teu", "dwell_h"]
-    rows = table[cols].sort_values("locode")
+    rows = table[cols].reset_index(drop=True).sort_values("locode")
     if json_:
         _emit_json(
             [

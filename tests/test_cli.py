@@ -1,0 +1,142 @@
+"""The `bypass` command as a user runs it: output shapes, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from routing.cli import main
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_distance_json_gives_locodes_nm_and_km(capsys):
+    code, out, _ = run(capsys, "-q", "distance", "--from", "prince rupert", "--to", "Yokohama",
+                       "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"from", "to", "nm", "km"}
+    assert (data["from"], data["to"]) == ("CAPRR", "JPYOK")
+    assert data["km"] == pytest.approx(data["nm"] * 1.852, abs=0.2)
+    assert 3810 * 0.98 <= data["nm"] <= 3827 * 1.02  # NGA Pub. 151
+
+
+def test_names_resolve_case_and_accent_insensitively(capsys):
+    code, out, _ = run(capsys, "-q", "distance", "--from", "LAZARO CARDENAS", "--to", "mxzlo",
+                       "--json")
+    assert code == 0
+    assert json.loads(out)["from"] == "MXLZC"
+
+
+def test_unknown_port_is_one_line_with_suggestions(capsys):
+    code, out, err = run(capsys, "-q", "distance", "--from", "Manzanilo", "--to", "Shangai")
+    assert code == 3
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1
+    assert "Manzanillo (MXZLO)" in lines[0]
+    assert "Traceback" not in err
+
+
+def test_ports_lists_every_port(capsys):
+    code, out, _ = run(capsys, "-q", "ports", "--json")
+    assert code == 0
+    ports = json.loads(out)
+    codes = {p["locode"] for p in ports}
+    assert {"MXZLO", "MXLZC", "MXESE", "CAVAN", "CAPRR", "USLGB", "CNSHA", "SGSIN"} <= codes
+
+
+def test_route_json_shape_is_stable(capsys):
+    code, out, _ = run(capsys, "-q", "route", "--from", "MTY", "--to", "CNSHA", "--json")
+    assert code == 0
+    data = json.loads(out)
+    for side in ("us_free", "via_us"):
+        assert set(data[side]) == {"legs", "totals"}
+        for leg in data[side]["legs"]:
+            assert {"mode", "from", "to", "distance_km", "time_h", "cost_usd_per_teu",
+                    "co2_kg_per_teu", "us_transit", "us_waters_nm"} <= set(leg)
+            assert set(leg["us_waters_nm"]) == {"territorial", "eez"}
+            if leg["mode"] == "sea":
+                assert leg["service"] in ("scheduled", "hypothetical")
+                assert leg["distance_nm"] > 0
+        totals = data[side]["totals"]
+        assert totals["cost_usd_per_teu"] == pytest.approx(
+            sum(leg["cost_usd_per_teu"] for leg in data[side]["legs"]))
+    assert not data["us_free"]["totals"]["us_transit"]
+    assert data["via_us"]["totals"]["us_transit"]
+
+
+def test_route_table_flags_hypothetical_services(capsys):
+    code, out, _ = run(capsys, "-q", "route", "--from", "Monterrey", "--to", "Shanghai")
+    assert code == 0
+    assert "US-free route" in out and "Route through the US" in out
+    assert "USD/TEU" in out
+
+
+def test_infeasible_query_names_the_binding_constraint(capsys):
+    code, _, err = run(capsys, "-q", "route", "--from", "MTY", "--to", "CNSHA",
+                       "--max-days", "3", "--json")
+    assert code == 4
+    assert len(err.strip().splitlines()) == 1
+    assert "days" in err
+
+
+def test_route_alternatives_and_csv(capsys, tmp_path):
+    path = tmp_path / "legs.csv"
+    code, out, _ = run(capsys, "-q", "route", "--from", "GDL", "--to", "JPYOK", "-k", "3",
+                       "--json", "--csv", str(path))
+    assert code == 0
+    data = json.loads(out)
+    alts = data["alternatives"]["us_free"]
+    assert 2 <= len(alts) <= 3
+    port_sets = [tuple(a["totals"]["ports"]) for a in alts]
+    assert len(set(port_sets)) == len(port_sets)
+    frame = pd.read_csv(path)
+    assert set(frame["side"]) == {"us_free", "via_us"}
+
+
+def test_frontier_json_lists_non_dominated_points(capsys):
+    code, out, _ = run(capsys, "-q", "frontier", "--from", "MTY", "--to", "KRPUS", "--json")
+    assert code == 0
+    data = json.loads(out)
+    for side in ("us_free", "via_us"):
+        points = [(p["totals"]["cost_usd_per_teu"], p["totals"]["time_h"]) for p in data[side]]
+        assert points == sorted(points)
+        for i, (c, t) in enumerate(points):
+            for c2, t2 in points[:i]:
+                assert c2 <= c and t2 > t  # cheaper ones are slower: nothing dominated
+
+
+def test_plan_runs_with_no_arguments(capsys):
+    code, out, _ = run(capsys, "-q", "plan", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data) == {"us_free", "us_allowed"}
+    assert data["us_allowed"]["total_cost_usd"] <= data["us_free"]["total_cost_usd"] + 1e-6
+
+
+def test_export_gpkg_and_csv(capsys, tmp_path):
+    gpkg, csv = tmp_path / "net.gpkg", tmp_path / "edges.csv"
+    code, _, _ = run(capsys, "-q", "export", "--gpkg", str(gpkg), "--csv", str(csv))
+    assert code == 0
+    assert gpkg.stat().st_size > 0
+    edges = pd.read_csv(csv)
+    assert {"from", "to", "mode", "us_transit", "cost_usd_per_teu"} <= set(edges.columns)
+
+
+def test_bad_option_is_a_one_line_usage_error(capsys):
+    code, _, err = run(capsys, "route", "--from", "MTY", "--too", "CNSHA")
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_unwritable_output_is_a_clean_error(capsys, tmp_path):
+    code, _, err = run(capsys, "-q", "export", "--csv", str(tmp_path / "missing" / "e.csv"))
+    assert code == 1
+    assert "does not exist" in err and "Traceback" not in err
