@@ -297,7 +297,7 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
     legs, sea_warnings = dataset_legs(dataset)
     offshore, _ = dataset_legs(dataset, variant=OUTSIDE_US_TERRITORIAL_SEA)
     graph = nx.MultiDiGraph(crs="EPSG:4326", dataset=dataset.root)
-    builder = _Builder(dataset, graph, list(sea_warnings))
+    builder = _Builder(dataset, graph, list(dataset.warnings) + list(sea_warnings))
     progress("routing graph: nodes")
     builder.places()
     builder.borders()

@@ -4,16 +4,25 @@ A dataset is a folder of files named as in :mod:`networks.schema` plus
 ``parameters.toml``. ``load_dataset(None)`` reads the embedded default;
 ``load_dataset(DIR)`` reads DIR and fills any file it lacks from the default
 (and records which, so the CLI can say so). Every problem is reported with
-file, line, field, the bad value and what was expected; validation collects
+file, row, field, the bad value and what was expected; validation collects
 all problems before raising :class:`~networks.errors.DatasetErrors`.
+
+Tables may be CSV, GeoJSON, GeoPackage or (Geo)Parquet, chosen by extension
+(``land_links.gpkg`` instead of ``land_links.csv``). Every format goes
+through the same cell parser, so the checks and messages are the same; the
+row of a non-CSV file is its feature number (1-based).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import json
 import math
+import os
 import re
+import shutil
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,15 +30,20 @@ from pathlib import Path
 
 import pandas as pd
 import shapely
+from shapely.geometry import Point, shape
 from shapely.geometry.base import BaseGeometry
 
 from networks import settings
-from networks.errors import DatasetError, DatasetErrors
-from networks.schema import TABLES, Field, TableSchema
+from networks.errors import BypassError, DatasetError, DatasetErrors
+from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
 
 #: Tables every dataset needs (demand and sea_services and port_access are optional).
 REQUIRED_TABLES = ("ports", "hubs", "borders", "junctions", "land_links")
 PARAMETERS_FILE = "parameters.toml"
+#: A port farther than this from every sea-network node cannot be joined to the
+#: sea: the straight access lane would cross land (the widest gap between a
+#: real container terminal and a MARNET node is about 60 km).
+MAX_SEA_ACCESS_KM = 200.0
 
 
 @dataclass(frozen=True)
@@ -42,6 +56,7 @@ class Dataset:
     filled_from_default: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     root: str = ""
+    parameters_file: str = ""
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         return self.tables[name]
@@ -62,15 +77,19 @@ def _decode(path: Path, problems: list[DatasetError]) -> str | None:
         problems.append(DatasetError(str(path), f"cannot read file: {exc.strerror}"))
         return None
     if b"\x00" in raw[:4096]:
-        problems.append(DatasetError(str(path), "binary data, not a UTF-8 text file"))
+        problems.append(DatasetError(str(path), "binary data, not a UTF-8 text file",
+                                     expected="a UTF-8 text file"))
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
         problems.append(
             DatasetError(
                 str(path),
                 f"not valid UTF-8 at byte {exc.start}",
+                row=line,
+                value=raw[exc.start : exc.start + 1].hex(" "),
                 expected="UTF-8 text (save the file as UTF-8)",
             )
         )
@@ -81,8 +100,25 @@ def _decode(path: Path, problems: list[DatasetError]) -> str | None:
     return text
 
 
-def _parse(value: str, f: Field, file: str, line: int) -> tuple[object, DatasetError | None]:
-    v = value.strip()
+def _check_geom(geom: BaseGeometry, f: Field, file: str, line: int, shown: str):
+    if geom is None or geom.is_empty:
+        return None, DatasetError(file, "empty geometry", row=line, field=f.name,
+                                  expected="a LINESTRING or POINT")
+    xs, ys = shapely.get_coordinates(geom).T
+    if (abs(xs) > 180).any() or (abs(ys) > 90).any():
+        return None, DatasetError(file, "coordinates out of range", row=line, field=f.name,
+                                  value=shown[:40], expected="lon -180..180, lat -90..90")
+    return geom, None
+
+
+def _parse(value: object, f: Field, file: str, line: int) -> tuple[object, DatasetError | None]:
+    """Type-check one cell (text, or a geometry from a geo format)."""
+    if isinstance(value, BaseGeometry):
+        if f.type != "wkt":
+            return None, DatasetError(file, "geometry where a value was expected", row=line,
+                                      field=f.name, expected=f"a {f.type}")
+        return _check_geom(value, f, file, line, value.geom_type)
+    v = "" if value is None else str(value).strip()
     if v == "":
         if f.nullable or not f.required:
             return None, None
@@ -111,14 +147,7 @@ def _parse(value: str, f: Field, file: str, line: int) -> tuple[object, DatasetE
         except Exception:  # noqa: BLE001 - shapely raises several types for bad WKT
             return None, DatasetError(file, "invalid WKT geometry", row=line, field=f.name,
                                       value=v[:40], expected="WKT like 'LINESTRING (lon lat, ...)'")
-        if geom is None or geom.is_empty:
-            return None, DatasetError(file, "empty geometry", row=line, field=f.name,
-                                      expected="a LINESTRING or POINT")
-        xs, ys = shapely.get_coordinates(geom).T
-        if (abs(xs) > 180).any() or (abs(ys) > 90).any():
-            return None, DatasetError(file, "coordinates out of range", row=line, field=f.name,
-                                      value=v[:40], expected="lon -180..180, lat -90..90")
-        return geom, None
+        return _check_geom(geom, f, file, line, v)
     if f.allowed and v not in f.allowed:
         return None, DatasetError(file, "value not allowed", row=line, field=f.name, value=v,
                                   expected="one of " + ", ".join(f.allowed))
@@ -128,10 +157,11 @@ def _parse(value: str, f: Field, file: str, line: int) -> tuple[object, DatasetE
     return v, None
 
 
-def read_table(
-    schema: TableSchema, path: Path, problems: list[DatasetError]
-) -> pd.DataFrame | None:
-    """Read and type-check one CSV table, appending every problem found."""
+# ----------------------------------------------------------------- raw rows by format
+Rows = tuple[list[str], list[tuple[int, list[object]]]]
+
+
+def _csv_rows(path: Path, problems: list[DatasetError]) -> Rows | None:
     file = str(path)
     text = _decode(path, problems)
     if text is None:
@@ -142,6 +172,166 @@ def read_table(
     except (StopIteration, csv.Error) as exc:
         problems.append(DatasetError(file, f"unreadable CSV header: {exc}", row=1))
         return None
+    rows: list[tuple[int, list[object]]] = []
+    try:
+        for row in reader:
+            line = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                problems.append(DatasetError(file, f"{len(row)} cells but {len(header)} columns",
+                                             row=line, expected="one cell per header column"))
+                continue
+            rows.append((line, list(row)))
+    except csv.Error as exc:
+        problems.append(DatasetError(file, f"malformed CSV: {exc}", row=reader.line_num))
+        return None
+    return header, rows
+
+
+def _cell(value: object) -> object:
+    """A value from a typed format as parser input (numbers exactly, via repr)."""
+    if value is None or isinstance(value, BaseGeometry | bytes):
+        return value
+    if isinstance(value, float):
+        return "" if value != value else repr(value)
+    if hasattr(value, "item"):  # numpy scalar
+        return _cell(value.item())
+    return str(value)
+
+
+def _geojson_rows(path: Path, problems: list[DatasetError]) -> Rows | None:
+    file = str(path)
+    text = _decode(path, problems)
+    if text is None:
+        return None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        problems.append(DatasetError(file, f"invalid JSON: {exc.msg} (column {exc.colno})",
+                                     row=exc.lineno, expected="a GeoJSON FeatureCollection"))
+        return None
+    features = data.get("features") if isinstance(data, dict) else None
+    if not isinstance(features, list):
+        problems.append(DatasetError(file, "not a GeoJSON FeatureCollection",
+                                     expected="an object with a 'features' list"))
+        return None
+    header: list[str] = []
+    records: list[tuple[int, dict]] = []
+    for i, feat in enumerate(features, start=1):
+        props = feat.get("properties") if isinstance(feat, dict) else None
+        if not isinstance(props, dict):
+            problems.append(DatasetError(file, "feature has no properties object", row=i,
+                                         expected="a GeoJSON Feature"))
+            continue
+        rec = dict(props)
+        raw = feat.get("geometry")
+        if raw is not None:
+            try:
+                rec["geometry"] = shape(raw)
+            except Exception:  # noqa: BLE001 - shapely raises several types
+                problems.append(DatasetError(file, "invalid GeoJSON geometry", row=i,
+                                             field="geometry", value=str(raw)[:40],
+                                             expected="a GeoJSON LineString or Point"))
+                continue
+        for k in rec:
+            if k not in header:
+                header.append(k)
+        records.append((i, rec))
+    return header, [(i, [_cell(rec.get(k)) for k in header]) for i, rec in records]
+
+
+def _frame_rows(frame: pd.DataFrame) -> Rows:
+    header = [str(c) for c in frame.columns]
+    rows = [(i, [_cell(v) for v in rec])
+            for i, rec in enumerate(frame.itertuples(index=False, name=None), start=1)]
+    return header, rows
+
+
+def _gpkg_rows(path: Path, problems: list[DatasetError]) -> Rows | None:
+    import pyogrio
+
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except Exception as exc:  # noqa: BLE001 - GDAL reports many kinds of damage
+        first = (str(exc).splitlines() or [type(exc).__name__])[0].split(";")[0]
+        first = first.replace(str(path), path.name).rstrip(". ")
+        problems.append(DatasetError(str(path), f"cannot read as GeoPackage: {first}",
+                                     expected="a GeoPackage with one feature layer"))
+        return None
+    if frame.geometry.name != "geometry":
+        frame = frame.rename_geometry("geometry")
+    return _frame_rows(pd.DataFrame(frame))
+
+
+def _parquet_rows(path: Path, problems: list[DatasetError]) -> Rows | None:
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(path).to_pandas()
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises several types
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        problems.append(DatasetError(str(path), f"cannot read as Parquet: {first}",
+                                     expected="a Parquet or GeoParquet file"))
+        return None
+    header, rows = _frame_rows(frame)
+    for col, name in enumerate(header):
+        for line, cells in rows:
+            if isinstance(cells[col], bytes):
+                try:
+                    cells[col] = shapely.from_wkb(cells[col])
+                except Exception:  # noqa: BLE001
+                    problems.append(DatasetError(str(path), "invalid WKB geometry", row=line,
+                                                 field=name, expected="WKB or WKT geometry"))
+                    cells[col] = None
+    return header, rows
+
+
+READERS = {".csv": _csv_rows, ".geojson": _geojson_rows, ".json": _geojson_rows,
+           ".gpkg": _gpkg_rows, ".parquet": _parquet_rows, ".geoparquet": _parquet_rows}
+
+
+def _geometry_field(schema: TableSchema) -> str | None:
+    return next((f.name for f in schema.fields if f.type == "wkt"), None)
+
+
+def _points_to_latlon(header: list[str], rows, file: str, problems) -> None:
+    """Point tables in geo formats may carry their position only as geometry."""
+    g = header.index("geometry")
+    header += ["lon", "lat"]
+    for line, cells in rows:
+        geom = cells[g]
+        if isinstance(geom, Point):
+            cells += [repr(geom.x), repr(geom.y)]
+        else:
+            problems.append(DatasetError(file, "geometry is not a POINT", row=line,
+                                         field="geometry",
+                                         value=getattr(geom, "geom_type", geom),
+                                         expected="POINT (lon lat) or lat/lon columns"))
+            cells += ["", ""]
+
+
+def read_table(
+    schema: TableSchema, path: Path, problems: list[DatasetError]
+) -> pd.DataFrame | None:
+    """Read and type-check one table (format by extension), appending every problem found."""
+    path = Path(path)
+    file = str(path)
+    reader = READERS.get(path.suffix.lower())
+    if reader is None:
+        problems.append(DatasetError(file, "unknown table format",
+                                     expected="one of " + ", ".join(TABLE_FORMATS)))
+        return None
+    got = reader(path, problems)
+    if got is None:
+        return None
+    header, rows = got
+    geo = _geometry_field(schema)
+    if "geometry" in header and geo and geo != "geometry" and geo not in header:
+        header[header.index("geometry")] = geo  # port_access: the feature geometry is waypoints
+    if ("geometry" in header and {"lat", "lon"} <= set(schema.required)
+            and not {"lat", "lon"} & set(header)):
+        _points_to_latlon(header, rows, file, problems)
     missing = [name for name in schema.required if name not in header]
     if missing:
         problems.append(
@@ -152,30 +342,19 @@ def read_table(
     known = {f.name: f for f in schema.fields}
     records: list[dict] = []
     lines: list[int] = []
-    start = len(problems)
-    try:
-        for row in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in row):
-                continue
-            if len(row) != len(header):
-                problems.append(DatasetError(file, f"{len(row)} cells but {len(header)} columns",
-                                             row=line, expected="one cell per header column"))
-                continue
-            rec: dict = {}
-            for name, cell in zip(header, row, strict=True):
-                if name not in known:
+    for line, row in rows:
+        rec: dict = {}
+        for name, cell in zip(header, row, strict=True):
+            if name not in known:
+                if name != "geometry" or not isinstance(cell, BaseGeometry):
                     rec[name] = cell
-                    continue
-                value, err = _parse(cell, known[name], file, line)
-                if err:
-                    problems.append(err)
-                rec[name] = value
-            records.append(rec)
-            lines.append(line)
-    except csv.Error as exc:
-        problems.append(DatasetError(file, f"malformed CSV: {exc}", row=reader.line_num))
-        return None
+                continue
+            value, err = _parse(cell, known[name], file, line)
+            if err:
+                problems.append(err)
+            rec[name] = value
+        records.append(rec)
+        lines.append(line)
     if not records:
         problems.append(DatasetError(file, "no data rows", row=2, expected="at least one row"))
         return None
@@ -184,11 +363,13 @@ def read_table(
         if f.name not in frame:
             frame[f.name] = None
     frame["_line"] = lines
-    if schema.id_field and len(problems) == start:
+    if schema.id_field:
         seen: dict[str, int] = {}
         for ident, line in zip(frame[schema.id_field], lines, strict=True):
+            if ident is None or ident != ident:
+                continue
             if ident in seen:
-                problems.append(DatasetError(file, f"duplicate id (first on line {seen[ident]})",
+                problems.append(DatasetError(file, f"duplicate id (first on row {seen[ident]})",
                                              row=line, field=schema.id_field, value=ident,
                                              expected="unique ids"))
             else:
@@ -196,40 +377,76 @@ def read_table(
     return frame
 
 
+# ----------------------------------------------------------------- parameters
+def _toml_line(text: str, dotted: str) -> int | None:
+    """Line of a parameter's table header (or of its last key), for messages."""
+    parts = dotted.split(".")
+    pattern = r"^\s*\[\s*" + r"\s*\.\s*".join(map(re.escape, parts)) + r"\s*\]"
+    m = re.search(pattern, text, re.M)
+    if m is None and len(parts) > 1:
+        m = re.search(r"^\s*" + re.escape(parts[-1]) + r"\s*=", text, re.M)
+    return text.count("\n", 0, m.start()) + 1 if m else None
+
+
 def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
     """Read parameters.toml; every leaf parameter is a {value, unit, source} table."""
+    file = str(path)
     text = _decode(path, problems)
     if text is None:
         return None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        m = re.search(r"line (\d+)", str(exc))
-        problems.append(DatasetError(str(path), f"invalid TOML: {exc}",
-                                     row=int(m.group(1)) if m else None))
+        msg = str(exc)
+        m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
+        if m:
+            msg = msg[: m.start()].strip() + f" (column {m.group(2)})"
+        else:
+            m = re.search(r"line (\d+)", msg)
+        problems.append(DatasetError(file, f"invalid TOML: {msg}",
+                                     row=int(m.group(1)) if m else None,
+                                     expected="TOML syntax (key = value, [table])"))
         return None
 
     def walk(node: Mapping, trail: str) -> None:
         for key, val in node.items():
             name = f"{trail}.{key}" if trail else key
-            if not isinstance(val, Mapping) or trail == "" and key == "meta":
+            if trail == "" and key == "meta":
+                continue
+            if not isinstance(val, Mapping):
+                problems.append(DatasetError(file, "bare value, not a parameter table",
+                                             row=_toml_line(text, name), field=name, value=val,
+                                             expected="a { value, unit, source } table"))
                 continue
             if "value" in val:
                 v = val["value"]
+                line = _toml_line(text, name)
                 if not isinstance(v, int | float) or isinstance(v, bool) or not math.isfinite(v):
-                    problems.append(DatasetError(str(path), "parameter value is not a number",
-                                                 field=name, value=v, expected="a number"))
+                    problems.append(DatasetError(file, "parameter value is not a number",
+                                                 row=line, field=name, value=v,
+                                                 expected="a number"))
                 elif v < 0:
-                    problems.append(DatasetError(str(path), "negative parameter", field=name,
-                                                 value=v, expected=">= 0"))
+                    problems.append(DatasetError(file, "negative parameter", row=line,
+                                                 field=name, value=v, expected=">= 0"))
                 for extra in ("unit", "source"):
                     if not str(val.get(extra, "")).strip():
-                        problems.append(DatasetError(str(path), f"parameter has no {extra}",
-                                                     field=name, expected=f"a '{extra}' string"))
+                        problems.append(DatasetError(file, f"parameter has no {extra}", row=line,
+                                                     field=name,
+                                                     expected=f"a non-empty '{extra}' string"))
             else:
                 walk(val, name)
 
     walk(data, "")
+    for key in PARAMETERS.keys:
+        if not key.required:
+            continue
+        node: object = data
+        for part in key.key.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node is None:
+            problems.append(DatasetError(file, "missing parameter", field=key.key,
+                                         expected=f"a {{ value, unit = '{key.unit}', source }} "
+                                                  "table"))
     return data
 
 
@@ -246,90 +463,192 @@ def parameter(params: Mapping, dotted: str) -> float:
     return float(node)  # type: ignore[arg-type]
 
 
-def _check_references(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
-                      problems: list[DatasetError]) -> None:
+# ----------------------------------------------------------------- cross-table checks
+def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
+                      defaulted: set[str], problems: list[DatasetError],
+                      warnings: list[str]) -> None:
+    """Unknown ids: errors in your files; rows of default-filled files are left out.
+
+    A partial dataset (only ports.csv) takes land links, services and demand
+    from the default; rows of those that name a port it dropped cannot apply,
+    so they are left out with one warning per file rather than failing.
+    """
     ids: dict[str, set[str]] = {}
     for name, frame in tables.items():
-        schema = TABLES.get(name)
-        if schema and schema.id_field:
+        schema = TABLES[name]
+        if schema.id_field:
             ids[name] = set(frame[schema.id_field].dropna())
-    for name, frame in tables.items():
-        schema = TABLES.get(name)
-        if not schema:
-            continue
+    for name in list(tables):
+        schema = TABLES[name]
+        frame = tables[name]
+        drop: list[str] = []
+        keep = pd.Series(True, index=frame.index)
         for col, targets in schema.references.items():
+            if any(t in REQUIRED_TABLES and t not in ids for t in targets):
+                continue  # a target table failed to load: do not cascade
             pool = set().union(*(ids.get(t, set()) for t in targets))
-            for value, line in zip(frame[col], frame["_line"], strict=True):
-                if value is not None and value not in pool:
+            for idx, value, line in zip(frame.index, frame[col], frame["_line"], strict=True):
+                if value is None or value != value or value in pool:
+                    continue
+                if name in defaulted:
+                    keep[idx] = False
+                    label = frame.at[idx, schema.id_field] if schema.id_field else "row"
+                    drop.append(f"{label} (row {line}, {col} {value!r})")
+                else:
                     problems.append(DatasetError(files[name], "unknown id", row=int(line),
                                                  field=col, value=value,
                                                  expected="an id from " + "/".join(targets)))
+        if drop:
+            tables[name] = frame[keep]
+            shown = "; ".join(drop[:8]) + (f"; and {len(drop) - 8} more" if len(drop) > 8 else "")
+            warnings.append(f"{files[name]} (filled from the default): left out {len(drop)} "
+                            f"row(s) naming ids this dataset lacks: {shown}")
 
 
 def _check_geometry(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
                     problems: list[DatasetError]) -> None:
-    links = tables.get("land_links")
-    if links is None:
-        return
-    for geom, line in zip(links["geometry"], links["_line"], strict=True):
-        if isinstance(geom, BaseGeometry) and geom.geom_type != "LineString":
-            problems.append(DatasetError(files["land_links"], "geometry is not a LINESTRING",
-                                         row=int(line), field="geometry", value=geom.geom_type,
-                                         expected="LINESTRING"))
+    for name, col, kinds in (("land_links", "geometry", ("LineString",)),
+                             ("port_access", "waypoints", ("LineString", "Point"))):
+        frame = tables.get(name)
+        if frame is None:
+            continue
+        for geom, line in zip(frame[col], frame["_line"], strict=True):
+            if isinstance(geom, BaseGeometry) and geom.geom_type not in kinds:
+                problems.append(DatasetError(files[name], f"geometry is not a {kinds[0].upper()}",
+                                             row=int(line), field=col, value=geom.geom_type,
+                                             expected=" or ".join(k.upper() for k in kinds)))
 
 
-def load_dataset(data_dir: str | Path | None = None) -> Dataset:
-    """Load and validate a dataset; missing files come from the default dataset.
+def _check_sea_access(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
+                      problems: list[DatasetError]) -> None:
+    """Ports that would join the sea by their nearest node must be near one."""
+    from networks.sea import GEOD, automatic_access, sea_graph
 
-    Raises :class:`DatasetErrors` listing every problem found.
-    """
+    graph = sea_graph()
+    explicit: dict[str, BaseGeometry] = {}
+    access = tables.get("port_access")
+    if access is not None:
+        explicit = dict(zip(access["locode"], access["waypoints"], strict=True))
+    ports = tables["ports"]
+    for code, lon, lat, line in zip(ports["locode"], ports["lon"], ports["lat"], ports["_line"],
+                                    strict=True):
+        lane = explicit.get(code)
+        if lane is not None and graph.node_at(*list(lane.coords)[-1]) is not None:
+            continue
+        node = automatic_access(code, lon, lat, graph).lane[-1]
+        km = GEOD.inv(lon, lat, *node)[2] / 1000.0
+        if km > MAX_SEA_ACCESS_KM:
+            problems.append(DatasetError(
+                files["ports"], f"port {code} is {km:,.0f} km from the nearest sea lane",
+                row=int(line), field="lat/lon", value=f"{lat:g}, {lon:g}",
+                expected=f"a position within {MAX_SEA_ACCESS_KM:g} km of the sea network "
+                         "(check lat/lon, or add a port_access lane)"))
+
+
+# ----------------------------------------------------------------- loading
+def table_file(root: Path, schema: TableSchema, problems: list[DatasetError]) -> Path | None:
+    """The one file of a table in ``root`` (any supported format), or None."""
+    stem = Path(schema.filename).stem
+    found = [root / f"{stem}{ext}" for ext in READERS if (root / f"{stem}{ext}").exists()]
+    if len(found) > 1:
+        problems.append(DatasetError(str(found[0]), "more than one file for table "
+                                     f"{schema.name}: " + ", ".join(p.name for p in found),
+                                     expected="exactly one file per table"))
+        return None
+    return found[0] if found else None
+
+
+@dataclass
+class _Loaded:
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    filled: list[str] = field(default_factory=list)
+    problems: list[DatasetError] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    params: dict | None = None
+    params_file: str = ""
+
+
+def _load(root: Path, check_sea: bool = True) -> _Loaded:
     default = settings.DATA_DIR
-    root = Path(data_dir) if data_dir is not None else default
-    problems: list[DatasetError] = []
+    got = _Loaded()
+    problems = got.problems
     if not root.is_dir():
-        raise DatasetErrors([DatasetError(str(root), "dataset folder not found",
-                                          expected="a folder of CSV/TOML files")])
-    tables: dict[str, pd.DataFrame] = {}
-    files: dict[str, str] = {}
-    filled: list[str] = []
+        problems.append(DatasetError(str(root), "dataset folder not found",
+                                     expected="a folder of CSV/TOML files"))
+        return got
+    is_default = root.resolve() == default.resolve()
+    defaulted: set[str] = set()
     for name, schema in TABLES.items():
-        path = root / schema.filename
-        if not path.exists():
-            if (default / schema.filename).exists():
-                path = default / schema.filename
-                if root != default:
-                    filled.append(schema.filename)
-            elif name in REQUIRED_TABLES:
-                problems.append(DatasetError(str(root / schema.filename), "required file missing"))
+        before = len(problems)
+        path = table_file(root, schema, problems)
+        if len(problems) > before:
+            continue  # two files for one table: reported
+        if path is None:
+            path = table_file(default, schema, problems)
+            if path is None:
+                if name in REQUIRED_TABLES:
+                    problems.append(DatasetError(str(root / schema.filename),
+                                                 "required file missing",
+                                                 expected=f"{schema.filename} (or .gpkg, "
+                                                          ".geojson, .parquet)"))
                 continue
-            else:
-                continue
+            if not is_default:
+                got.filled.append(path.name)
+                defaulted.add(name)
         frame = read_table(schema, path, problems)
         if frame is not None:
-            tables[name] = frame
-            files[name] = str(path)
+            got.tables[name] = frame
+            got.files[name] = str(path)
     ppath = root / PARAMETERS_FILE
     if not ppath.exists():
         ppath = default / PARAMETERS_FILE
-        if root != default:
-            filled.append(PARAMETERS_FILE)
-    params = read_parameters(ppath, problems)
-    if not problems:
-        _check_references(tables, files, problems)
-        _check_geometry(tables, files, problems)
-    if problems:
-        raise DatasetErrors(problems)
+        if not is_default:
+            got.filled.append(PARAMETERS_FILE)
+    got.params = read_parameters(ppath, problems)
+    got.params_file = str(ppath)
+    _check_references(got.tables, got.files, defaulted, problems, got.warnings)
+    _check_geometry(got.tables, got.files, problems)
+    if check_sea and not is_default and "ports" in got.tables and not problems:
+        _check_sea_access(got.tables, got.files, problems)
+    return got
+
+
+def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = True) -> Dataset:
+    """Load and validate a dataset; missing files come from the default dataset.
+
+    Raises :class:`DatasetErrors` listing every problem found. Notes that do
+    not stop the build (default rows left out) are in ``Dataset.warnings``.
+    """
+    root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
+    got = _load(root, check_sea)
+    if got.problems:
+        raise DatasetErrors(got.problems)
     indexed = {}
-    for name, frame in tables.items():
+    for name, frame in got.tables.items():
         schema = TABLES[name]
         indexed[name] = frame.set_index(schema.id_field, drop=False) if schema.id_field else frame
     return Dataset(
         tables=indexed,
-        parameters=params or {},
-        files=files,
-        filled_from_default=tuple(filled),
+        parameters=got.params or {},
+        files=got.files,
+        filled_from_default=tuple(got.filled),
+        warnings=tuple(got.warnings),
         root=str(root),
+        parameters_file=got.params_file,
     )
+
+
+def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
+    """Every problem of a dataset, and (when it has none) the build's warnings."""
+    root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
+    got = _load(root)
+    if got.problems:
+        return got.problems, got.warnings
+    from networks.build import cached_graph
+
+    graph = cached_graph(load_dataset(root))
+    return [], list(graph.graph.get("warnings", ()))
 
 
 @dataclass
@@ -346,3 +665,114 @@ def default_dataset() -> Dataset:
     if _cache.default is None:
         _cache.default = load_dataset(None)
     return _cache.default
+
+
+# ----------------------------------------------------------------- export
+LAND_LINK_FORMATS = (".csv", ".gpkg", ".geojson", ".parquet")
+
+
+def _wkt(geom: object) -> object:
+    if not isinstance(geom, BaseGeometry):
+        return None
+    return shapely.to_wkt(geom, rounding_precision=17)  # exact round trip
+
+
+def _plain(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
+    """A loaded table as written: schema columns first, extras kept, no internals."""
+    frame = frame.reset_index(drop=True)
+    names = [f.name for f in schema.fields]
+    extras = [c for c in frame.columns if c not in names and not c.startswith("_")]
+    frame = frame[names + extras].copy()
+    for f in schema.fields:
+        if f.type in ("float", "int"):
+            frame[f.name] = pd.to_numeric(frame[f.name]).astype(float)
+    return frame
+
+
+def _write_geojson(frame: pd.DataFrame, geom_col: str, path: Path) -> None:
+    feats = []
+    for rec in frame.to_dict(orient="records"):
+        geom = rec.pop(geom_col)
+        props = {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+        feats.append({"type": "Feature", "properties": props,
+                      "geometry": shapely.geometry.mapping(geom)})
+    text = json.dumps({"type": "FeatureCollection", "features": feats}, ensure_ascii=False)
+    path.write_text(text + "\n", encoding="utf-8")
+
+
+def _write_table(frame: pd.DataFrame, schema: TableSchema, path: Path) -> None:
+    import geopandas as gpd
+
+    geo = _geometry_field(schema)
+    ext = path.suffix
+    if ext == ".csv":
+        out = frame.copy()
+        if geo:
+            out[geo] = out[geo].map(_wkt)
+        out.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
+    elif ext == ".geojson":
+        _write_geojson(frame, geo or "geometry", path)
+    else:
+        gdf = gpd.GeoDataFrame(frame.rename(columns={geo: "geometry"}), geometry="geometry",
+                               crs="EPSG:4326")
+        if ext == ".gpkg":
+            gdf.to_file(path, layer=schema.name, driver="GPKG", engine="pyogrio")
+        else:
+            gdf.to_parquet(path, index=False)
+
+
+def export_dataset(dataset: Dataset, out_dir: str | Path, *, force: bool = False,
+                   land_links: str = ".csv") -> list[str]:
+    """Write a dataset as editable files; all or nothing per file, never half a file.
+
+    Refuses a non-empty folder unless ``force``. Files are written into a
+    temporary folder beside ``out_dir`` first, then moved in.
+    """
+    out = Path(out_dir)
+    if not land_links.startswith("."):
+        land_links = "." + land_links
+    if land_links not in LAND_LINK_FORMATS:
+        raise BypassError(f"land links format {land_links!r}: expected one of "
+                          + ", ".join(e.lstrip(".") for e in LAND_LINK_FORMATS))
+    if out.exists() and not out.is_dir():
+        raise BypassError(f"{out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise BypassError(f"{out}: folder is not empty (use --force to overwrite)")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise BypassError(f"{out}: folder {parent} does not exist")
+    tmp = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.name}-tmp-"))
+    written: list[str] = []
+    try:
+        for name, schema in TABLES.items():
+            frame = dataset.tables.get(name)
+            if frame is None:
+                continue
+            ext = land_links if name == "land_links" else ".csv"
+            path = tmp / f"{Path(schema.filename).stem}{ext}"
+            _write_table(_plain(frame, schema), schema, path)
+            written.append(path.name)
+        pfile = Path(dataset.parameters_file or settings.DATA_DIR / PARAMETERS_FILE)
+        shutil.copyfile(pfile, tmp / PARAMETERS_FILE)
+        written.append(PARAMETERS_FILE)
+        sources = Path(dataset.root or settings.DATA_DIR) / "SOURCES.md"
+        if not sources.exists():
+            sources = settings.DATA_DIR / "SOURCES.md"
+        shutil.copyfile(sources, tmp / "SOURCES.md")
+        written.append("SOURCES.md")
+        if not out.exists():
+            os.replace(tmp, out)
+        else:
+            for schema in TABLES.values():  # a stale table in another format would clash
+                for ext in READERS:
+                    stale = out / f"{Path(schema.filename).stem}{ext}"
+                    if stale.exists() and stale.name not in written:
+                        stale.unlink()
+            for fname in written:
+                os.replace(tmp / fname, out / fname)
+    except OSError as exc:
+        raise BypassError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    return written

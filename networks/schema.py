@@ -231,7 +231,19 @@ TABLES: dict[str, TableSchema] = {
 def schema_markdown() -> str:
     """The schema reference as Markdown (``docs/datasets.md`` must equal this)."""
     out = ["# Dataset schemas", "",
-           "Generated from `networks/schema.py`; a test keeps this page in sync.", ""]
+           "Generated from `networks/schema.py` by `bypass data schema --out docs/datasets.md`;",
+           "a test keeps this page in sync.", "",
+           "A dataset is a folder. Every command takes `--data DIR`; a file the folder",
+           "lacks comes from the default dataset (the command says which). Rows of",
+           "default-filled tables that name ids your files do not have (a port you",
+           "dropped) are left out with a warning; in your own files an unknown id is an",
+           "error. `bypass data validate DIR` lists every problem, one line each:",
+           "`file:row field 'name': problem (got value, expected ...)`.", "",
+           "Table formats, chosen by extension (one file per table):", ""]
+    out += [f"- `{ext}`: {text}" for ext, text in TABLE_FORMATS.items()]
+    out += ["", "In GeoJSON/GeoPackage/GeoParquet the feature geometry is the `geometry` "
+            "field (`waypoints` for port_access); point tables (ports, hubs, borders, "
+            "junctions) may leave out `lat`/`lon` and give POINT geometries instead.", ""]
     for s in TABLES.values():
         out += [f"## `{s.filename}` ({s.name})", "", s.description, ""]
         if s.id_field:
@@ -251,4 +263,172 @@ def schema_markdown() -> str:
                 req += " (may be empty)"
             out.append(f"| `{f.name}` | {f.type} | {f.unit} | {req} | {rng} | {f.description} |")
         out.append("")
+    for t in TOML_FILES.values():
+        out += _toml_markdown(t)
+    out += _import_markdown()
     return "\n".join(out)
+
+
+def _import_markdown() -> list[str]:
+    from networks.adapters import ASIA, DEFAULT_RULES, WPI_COLUMNS
+
+    out = ["## Importing port lists", "",
+           "`bypass data import-ports --format searoute|wpi [SOURCE] --out ports.csv "
+           "[--countries MEX,CAN,...]` writes a `ports.csv` from a public list:", "",
+           "- `searoute`: the `ports.geojson` shipped in the `searoute` package (used when "
+           "SOURCE is left out): `port` -> `locode`, `name` -> `name`, Point -> `lon`, `lat`.",
+           "- `wpi`: a World-Port-Index-style CSV: "
+           + "; ".join(f"`{names[0]}` -> `{field}`" for field, names in WPI_COLUMNS.items())
+           + " (other columns, e.g. `Country Code`, are ignored).", "",
+           "`country` is the ISO3 code of the UN/LOCODE's ISO alpha-2 prefix (Natural Earth "
+           "`ISO_A2_EH` -> `ADM0_A3`). Fields the sources lack are filled by these rules, "
+           "and each row's `source` says so:", ""]
+    out += [f"- {rule}" for rule in DEFAULT_RULES]
+    out += ["", "Asian countries: " + ", ".join(ASIA) + ".", ""]
+    return out
+
+
+# ------------------------------------------------------------------ TOML files
+
+
+@dataclass(frozen=True)
+class TomlKey:
+    """One key of a TOML file: dotted name, unit, and whether the model needs it."""
+
+    key: str
+    unit: str
+    description: str
+    required: bool = True
+
+
+@dataclass(frozen=True)
+class TomlSchema:
+    """A TOML file: its name, the shape of a leaf, and the keys it documents."""
+
+    name: str
+    filename: str
+    description: str
+    keys: tuple[TomlKey, ...]
+    leaf: str = ""  # how a leaf is written (for the docs)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(k.key for k in self.keys if k.required)
+
+
+_RATE = "USD/TEU"
+PARAMETERS = TomlSchema(
+    name="parameters",
+    filename="parameters.toml",
+    description=(
+        "The cost, time and CO2 model. Every leaf parameter is a table "
+        "`{ value = <number >= 0>, unit = \"...\", source = \"...\" }`; `source` is a "
+        "citation (short title, URL, date) or `ASSUMPTION: why`. `[meta]` holds plain "
+        "values (date, currency, description). Keys the model does not read (e.g. "
+        "`[reference.*]` constants) are allowed and checked the same way. A per-country "
+        "key missing for a country falls back to the `MEX` figure."
+    ),
+    leaf="{ value, unit, source }",
+    keys=(
+        TomlKey("ocean.speed_kn", "kn", "liner service speed"),
+        TomlKey("ocean.port_call_h", "h per port call", "time per port call of a sea leg"),
+        TomlKey("ocean.rate_usd_per_teu.na_to_asia", _RATE,
+                "US/Canada Pacific -> Asia ocean rate"),
+        TomlKey("ocean.rate_usd_per_teu.mx_pacific_to_asia", _RATE,
+                "Mexico Pacific -> Asia ocean rate"),
+        TomlKey("ocean.rate_usd_per_teu.mx_gulf_to_asia", _RATE,
+                "Mexico Gulf -> Asia ocean rate (Panama toll added separately)"),
+        TomlKey("ocean.rate_usd_per_teu.na_coastal", _RATE,
+                "North American coastal feeder rate"),
+        TomlKey("ocean.rate_usd_per_teu.intra_asia", _RATE, "intra-Asia feeder rate"),
+        TomlKey("ocean.rate_usd_per_teu.asia_to_na", _RATE,
+                "Asia -> North America rate (reference; headhaul legs are left out)",
+                required=False),
+        TomlKey("ocean.panama_toll_usd_per_teu", "USD per loaded TEU", "Panama Canal toll"),
+        TomlKey("ocean.panama_transit_h", "h", "Panama Canal transit time"),
+        TomlKey("rail.cost_usd_per_teu_km.MEX", "USD/TEU-km", "rail line-haul cost, Mexico"),
+        TomlKey("rail.cost_usd_per_teu_km.USA", "USD/TEU-km", "rail line-haul cost, US",
+                required=False),
+        TomlKey("rail.cost_usd_per_teu_km.CAN", "USD/TEU-km", "rail line-haul cost, Canada",
+                required=False),
+        TomlKey("rail.speed_kmh.MEX", "km/h", "rail average speed, Mexico"),
+        TomlKey("rail.speed_kmh.USA", "km/h", "rail average speed, US", required=False),
+        TomlKey("rail.speed_kmh.CAN", "km/h", "rail average speed, Canada", required=False),
+        TomlKey("rail.terminal_h", "h per rail leg end", "rail terminal time per ramp"),
+        TomlKey("road.cost_usd_per_teu_km.MEX", "USD/TEU-km", "truck cost, Mexico"),
+        TomlKey("road.cost_usd_per_teu_km.USA", "USD/TEU-km", "truck cost, US", required=False),
+        TomlKey("road.cost_usd_per_teu_km.CAN", "USD/TEU-km", "truck cost, Canada",
+                required=False),
+        TomlKey("road.speed_kmh.MEX", "km/h", "truck average speed, Mexico"),
+        TomlKey("road.speed_kmh.USA", "km/h", "truck average speed, US", required=False),
+        TomlKey("road.speed_kmh.CAN", "km/h", "truck average speed, Canada", required=False),
+        TomlKey("transfer.interchange_usd_per_teu", "USD/TEU", "rail <-> truck lift"),
+        TomlKey("transfer.interchange_h", "h", "rail <-> truck interchange time",
+                required=False),
+        TomlKey("border.default_crossing_h.road", "h", "road border time (crossing default)"),
+        TomlKey("border.default_crossing_h.rail", "h", "rail border time (crossing default)"),
+        TomlKey("border.default_fee_usd_per_teu.road", "USD/TEU",
+                "road border fees (crossing default)"),
+        TomlKey("border.default_fee_usd_per_teu.rail", "USD/TEU",
+                "rail border fees (crossing default)"),
+        TomlKey("co2.g_per_teu_km.sea", "g CO2e/TEU-km", "sea CO2e intensity"),
+        TomlKey("co2.g_per_teu_km.rail", "g CO2e/TEU-km", "rail CO2e intensity"),
+        TomlKey("co2.g_per_teu_km.road", "g CO2e/TEU-km", "road CO2e intensity"),
+        TomlKey("co2.g_per_teu.handling", "g CO2e per TEU per terminal pass",
+                "CO2e of one terminal lift"),
+    ),
+)
+
+SCENARIO = TomlSchema(
+    name="scenario",
+    filename="scenarios/<name>.toml",
+    description=(
+        "A tariff/disruption scenario priced on routes through the US (read by "
+        "`routing/scenarios.py`; `--scenario NAME` or a path). Plain TOML values, not "
+        "`{ value, unit, source }` tables: the citations are the `[[sources]]` list. "
+        "Charges per TEU on a route through the US: surcharge + duty% x cargo value + "
+        "delay h x value x carrying cost / 8760 + probability x (fallback cost + "
+        "delay days x value x carrying cost / 365). US-free routes are never charged."
+    ),
+    leaf="plain values",
+    keys=(
+        TomlKey("name", "", "scenario name (non-empty string)"),
+        TomlKey("description", "", "what the scenario assumes"),
+        TomlKey("as_of", "date", "date of the figures (YYYY-MM-DD)"),
+        TomlKey("sources", "", "`[[sources]]` list (at least one) of `title`, `url` "
+                "(http/https), `date`, optional `note`"),
+        TomlKey("us_transit", "", "`[us_transit]` table; the five keys below default to 0"),
+        TomlKey("us_transit.surcharge_usd_per_teu", "USD/TEU", "flat charge, 0 .. 1e7",
+                required=False),
+        TomlKey("us_transit.duty_pct_of_cargo_value", "% of cargo value", "duty, 0 .. 1000",
+                required=False),
+        TomlKey("us_transit.extra_border_delay_h", "h", "extra delay, 0 .. 1e5",
+                required=False),
+        TomlKey("us_transit.disruption_probability", "probability",
+                "chance per shipment that the flow is stopped, 0 .. 1", required=False),
+        TomlKey("us_transit.disruption_delay_days", "days", "delay before re-shipping, 0 .. 3650",
+                required=False),
+        TomlKey("valuation.carrying_cost_pct_per_year", "% of cargo value per year",
+                "inventory carrying cost (default 20), 0 .. 1000", required=False),
+    ),
+)
+
+TOML_FILES: dict[str, TomlSchema] = {PARAMETERS.name: PARAMETERS, SCENARIO.name: SCENARIO}
+
+#: Other formats a table may be given in (same stem, e.g. ``land_links.gpkg``).
+TABLE_FORMATS = {
+    ".csv": "CSV, UTF-8, header row; geometry as WKT; row = line number",
+    ".geojson": "GeoJSON FeatureCollection; fields in `properties`; row = feature number",
+    ".gpkg": "GeoPackage (first layer); row = feature number",
+    ".parquet": "Parquet or GeoParquet (geometry as WKB or WKT); row = record number",
+}
+
+
+def _toml_markdown(s: TomlSchema) -> list[str]:
+    out = [f"## `{s.filename}` ({s.name})", "", s.description, "",
+           "| key | unit | required | description |", "|---|---|---|---|"]
+    for k in s.keys:
+        out.append(f"| `{k.key}` | {k.unit} | {'yes' if k.required else 'no'} "
+                   f"| {k.description} |")
+    out.append("")
+    return out

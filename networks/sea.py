@@ -374,11 +374,16 @@ def compute_legs(
     return legs
 
 
-def _fingerprint(ports: Mapping[str, Point], access: Mapping[str, PortAccess], extra: str) -> str:
+def _fingerprint(
+    ports: Mapping[str, Point], access: Mapping[str, tuple[Point, ...] | None], extra: str
+) -> str:
+    """Hash of what legs depend on; ``access`` maps a port to its lane (None: automatic)."""
     payload = json.dumps(
         {
             "ports": {k: list(v) for k, v in sorted(ports.items())},
-            "access": {k: [list(p) for p in v.lane] for k, v in sorted(access.items())},
+            "access": {
+                k: None if v is None else [list(p) for p in v] for k, v in sorted(access.items())
+            },
             "corrections": [repr(c) for c in CORRECTIONS],
             "restrictions": DEFAULT_RESTRICTIONS,
             "searoute": version("searoute"),
@@ -406,6 +411,41 @@ def write_atomic(path: os.PathLike | str, text: str) -> None:
         raise
 
 
+def _load(key: str) -> dict | None:
+    path = settings.cache_dir() / f"sea-legs-{key}.json"
+    if not path.exists():
+        return None
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        raw["legs"] = {(d["from"], d["to"]): SeaLeg.from_dict(d) for d in raw["legs"]}
+        return raw
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # a corrupt cache is rebuilt, never trusted
+
+
+def _store(key: str, legs: Mapping[tuple[str, str], SeaLeg], warnings: list[str]) -> None:
+    payload = {"key": key, "warnings": warnings,
+               "legs": [legs[k].to_dict() for k in sorted(legs)]}
+    try:
+        write_atomic(settings.cache_dir() / f"sea-legs-{key}.json", json.dumps(payload))
+    except OSError:
+        pass  # a read-only cache directory only costs speed
+
+
+def _annotated(legs: dict[tuple[str, str], SeaLeg], annotate) -> dict[tuple[str, str], SeaLeg]:
+    if annotate is None:
+        return legs
+    done: dict[tuple[str, str], dict] = {}
+    for (a, b), leg in sorted(legs.items()):
+        if (b, a) in done:  # the reverse leg: same facts, countries reversed
+            facts = dict(done[(b, a)], countries=list(reversed(done[(b, a)]["countries"])))
+        else:
+            facts = done[(a, b)] = annotate(leg)
+        object.__setattr__(leg, "us_waters_nm", dict(facts["us_waters_nm"]))
+        object.__setattr__(leg, "countries", tuple(facts["countries"]))
+    return legs
+
+
 def cached_legs(
     ports: Mapping[str, Point],
     access: Mapping[str, PortAccess],
@@ -420,32 +460,14 @@ def cached_legs(
     ``annotate`` (optional) maps a leg to extra per-leg facts stored with it
     (US waters exposure); ``annotate_version`` must change when it does.
     """
-    key = _fingerprint(ports, access, f"{annotate_version}/{variant}")
-    path = settings.cache_dir() / f"sea-legs-{key}.json"
-    if use_cache and path.exists():
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            return {(d["from"], d["to"]): SeaLeg.from_dict(d) for d in raw["legs"]}
-        except (OSError, ValueError, KeyError):
-            pass  # a corrupt cache is rebuilt, never trusted
-    legs = compute_legs(ports, access, sea_graph(variant=variant))
-    if annotate is not None:
-        done: dict[tuple[str, str], dict] = {}
-        for (a, b), leg in sorted(legs.items()):
-            if (b, a) in done:  # the reverse leg: same facts, countries reversed
-                facts = dict(done[(b, a)], countries=list(reversed(done[(b, a)]["countries"])))
-            else:
-                facts = done[(a, b)] = annotate(leg)
-            object.__setattr__(leg, "us_waters_nm", dict(facts["us_waters_nm"]))
-            object.__setattr__(leg, "countries", tuple(facts["countries"]))
+    key = _fingerprint(ports, {c: a.lane for c, a in access.items()},
+                       f"{annotate_version}/{variant}")
+    hit = _load(key) if use_cache else None
+    if hit is not None:
+        return hit["legs"]
+    legs = _annotated(compute_legs(ports, access, sea_graph(variant=variant)), annotate)
     if use_cache:
-        try:
-            write_atomic(
-                path,
-                json.dumps({"key": key, "legs": [legs[k].to_dict() for k in sorted(legs)]}),
-            )
-        except OSError:
-            pass  # a read-only cache directory only costs speed
+        _store(key, legs, [])
     return legs
 
 
@@ -521,22 +543,28 @@ def dataset_legs(
     shortest leg that stays outside the US 12 nm zone (for the strict rule).
     """
     ports_table = dataset.ports
-    lanes, warnings = port_access(ports_table, dataset.tables.get("port_access"))
+    access_table = dataset.tables.get("port_access")
     ports = {
         c: (float(x), float(y))
         for c, x, y in zip(
             ports_table["locode"], ports_table["lon"], ports_table["lat"], strict=True
         )
     }
-    legs = cached_legs(
-        ports,
-        lanes,
-        annotate=annotate_us_waters,
-        annotate_version=ANNOTATION_VERSION,
-        use_cache=use_cache,
-        variant=variant,
-    )
+    # The cache key needs only the dataset's lanes, so a warm run never loads MARNET.
+    spec: dict[str, tuple[Point, ...] | None] = dict.fromkeys(ports)
+    if access_table is not None:
+        for code, geom in zip(access_table["locode"], access_table["waypoints"], strict=True):
+            if code in ports:
+                spec[code] = (ports[code], *[tuple(map(float, xy)) for xy in geom.coords])
+    key = _fingerprint(ports, spec, f"{ANNOTATION_VERSION}/{variant}")
+    hit = _load(key) if use_cache else None
+    if hit is not None:
+        return hit["legs"], list(hit.get("warnings", []))
+    lanes, warnings = port_access(ports_table, access_table)
+    legs = _annotated(compute_legs(ports, lanes, sea_graph(variant=variant)), annotate_us_waters)
     for a in sorted(ports) if variant == SHORTEST else ():
         if not any((a, b) in legs for b in ports if b != a):
             warnings.append(f"port {a}: not reachable by sea from any other port")
+    if use_cache:
+        _store(key, legs, warnings)
     return legs, warnings

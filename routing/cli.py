@@ -81,6 +81,8 @@ def _dataset():
             f"[dim]{state.data}: using the default for {', '.join(dataset.filled_from_default)}"
             "[/dim]"
         )
+    for note in dataset.warnings if not state.quiet else ():
+        err.print(f"[dim]warning: {note}[/dim]", soft_wrap=True)
     return dataset
 
 
@@ -172,6 +174,8 @@ SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 def _graph():
     from networks.build import load_graph
 
+    if state.data is not None:
+        _dataset()  # says which files come from the default, before the build
     graph = load_graph(state.data, progress=progress)
     return graph
 
@@ -457,6 +461,226 @@ def export(
     if csv is not None:
         write_table(edge_table(graph), csv)
         out.print(f"wrote {csv} ({graph.number_of_edges()} edges)")
+
+
+# --------------------------------------------------------------------------- data
+
+data_app = typer.Typer(
+    help="Swap, check and export datasets (schemas: docs/datasets.md).",
+    no_args_is_help=True,
+)
+app.add_typer(data_app, name="data")
+
+
+@data_app.command("schema")
+def data_schema(
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write here (else print).")]
+    = None,
+) -> None:
+    """The dataset schema reference as Markdown (docs/datasets.md is this)."""
+    from networks.schema import schema_markdown
+
+    text = schema_markdown()
+    if out_file is None:
+        sys.stdout.write(text)
+        return
+    from networks.export import _atomic
+
+    _atomic(out_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    out.print(f"wrote {out_file}")
+
+
+@data_app.command("validate")
+def data_validate(
+    folder: Annotated[Path | None, typer.Argument(help="Dataset folder (default: --data).")]
+    = None,
+) -> None:
+    """Check a dataset: every problem on its own line (exit 2), then warnings (exit 0)."""
+    from networks.datasets import validate_dataset
+
+    folder = folder if folder is not None else state.data
+    label = str(folder) if folder is not None else "default dataset"
+    problems, warnings = validate_dataset(folder)
+    for p in problems:
+        sys.stderr.write(f"bypass: error: {p}\n")
+    for w in warnings:
+        sys.stderr.write(f"bypass: warning: {' '.join(w.split())}\n")
+    if problems:
+        failed = BypassError(f"{label}: {len(problems)} error(s), {len(warnings)} warning(s)")
+        failed.exit_code = 2  # a dataset problem, like DatasetErrors
+        raise failed
+    sys.stdout.write(f"{label}: valid, {len(warnings)} warning(s)\n")
+
+
+@data_app.command("export")
+def data_export(
+    folder: Annotated[Path, typer.Argument(help="Folder to write (new or empty).")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite a non-empty folder.")]
+    = False,
+    land_links: Annotated[str, typer.Option(
+        "--land-links", help="Format of the land links: csv (WKT), gpkg, geojson, parquet.")]
+    = "csv",
+) -> None:
+    """Write the dataset (default, or --data) as editable files."""
+    from networks.datasets import export_dataset
+
+    written = export_dataset(_dataset(), folder, force=force, land_links=land_links)
+    out.print(f"wrote {folder}: {', '.join(written)}")
+
+
+@data_app.command("import-ports")
+def data_import_ports(
+    fmt: Annotated[str, typer.Option("--format", help="searoute or wpi.")],
+    out_file: Annotated[Path, typer.Option("--out", help="ports.csv to write.")],
+    source: Annotated[Path | None, typer.Argument(
+        help="Port list (default for searoute: its shipped ports.geojson).")] = None,
+    countries: Annotated[str, typer.Option(
+        "--countries", help="ISO3 codes to keep, comma-separated (e.g. MEX,CAN,CHN).")] = "",
+) -> None:
+    """Import a public port list into the ports schema (missing fields by stated rules)."""
+    from networks.adapters import import_ports, write_ports
+
+    frame, notes = import_ports(fmt, source, tuple(countries.split(",")) if countries else ())
+    write_ports(frame, out_file)
+    for note in notes:
+        progress(note)
+    out.print(f"wrote {out_file}: {len(frame)} ports (rules for missing fields: "
+              "docs/datasets.md, networks/adapters.py)")
+
+
+# --------------------------------------------------------------------------- compare and report
+
+FromMany = Annotated[list[str] | None, typer.Option(
+    "--from", help="Origin hub or port, repeatable (default: every hub).")]
+ToMany = Annotated[list[str] | None, typer.Option(
+    "--to", help="Destination port, repeatable (default: every Asian port).")]
+ScenarioOption = Annotated[str, typer.Option(
+    "--scenario", help="Tariff scenario: a shipped name (status_quo, duty_25pct, duty_35pct, "
+    "border_closure_risk) or a .toml file.")]
+CargoValue = Annotated[float | None, typer.Option(
+    "--cargo-value", min=0, help="Cargo value USD/TEU for every pair (default: the demand "
+    "table's cargo_value_usd_per_teu, else 40,000).")]
+
+
+def _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only):
+    from routing.compare import compare
+    from routing.scenarios import load_scenario
+
+    sc = load_scenario(scenario)
+    graph = _graph()
+    origins = [_place(graph, f, ("hub", "port"), "origin") for f in from_ or []] or None
+    dests = [_place(graph, t, ("port",), "destination") for t in to or []] or None
+    demand = _dataset().tables.get("demand")
+    progress("compare: solving US-free and through-the-US routes per pair...")
+    return graph, compare(graph, origins, dests, sc, demand=demand,
+                          cargo_value_usd_per_teu=cargo_value, strict_waters=strict_waters,
+                          scheduled_only=scheduled_only)
+
+
+def _num(value: float, spec: str) -> str:
+    return "-" if value != value else format(value, spec)
+
+
+@app.command()
+def compare(
+    from_: FromMany = None,
+    to: ToMany = None,
+    scenario: ScenarioOption = "status_quo",
+    cargo_value: CargoValue = None,
+    strict_waters: Strict = False,
+    scheduled_only: Scheduled = False,
+    json_: JsonOption = False,
+    csv: CsvOption = None,
+    parquet: Annotated[Path | None, typer.Option("--parquet", help="Also write Parquet here.")]
+    = None,
+) -> None:
+    """Every hub x Asian port: US-free vs through the US, with the tariff break-even."""
+    from routing.compare import scenario_summary
+    from routing.scenarios import builtin_scenarios
+
+    _, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    scs = builtin_scenarios()
+    if comp.scenario.name not in {s.name for s in scs}:
+        scs.append(comp.scenario)
+    summary = scenario_summary(comp, scs)
+    if csv is not None:
+        write_table(comp.frame, csv)
+    if parquet is not None:
+        if parquet.suffix.lower() != ".parquet":
+            raise BypassError(f"--parquet {parquet}: the file name must end in .parquet")
+        write_table(comp.frame, parquet)
+    if json_:
+        payload = comp.to_dict()
+        payload["scenarios"] = [{k: (None if isinstance(v, float) and v != v else v)
+                                 for k, v in rec.items()}
+                                for rec in summary.to_dict(orient="records")]
+        _emit_json(payload)
+        return
+    f = comp.frame
+    sc = comp.scenario
+    t = Table(title=f"US-free vs through the US, scenario {sc.name} (as of {sc.as_of}); "
+                    "Δ = US-free minus via US", title_justify="left", show_edge=False)
+    for label in ("from", "to", "US-free\nUSD/TEU", "US-free\ndays", "via US\nUSD/TEU",
+                  "via US\ndays", "Δ\nUSD/TEU", "Δ\n%", "Δ\ndays", "break-even\nUSD/TEU",
+                  "break-even\n% value", "favours"):
+        t.add_column(label, justify="left" if label in ("from", "to", "favours") else "right",
+                     no_wrap=True)
+    for r in f.itertuples(index=False):
+        fav = {"us_free": "[green]US-free[/green]", "via_us": "[red]via US[/red]"}.get(
+            r.favours, "-")
+        hyp_free = "*" if r.us_free_hypothetical else ""
+        hyp_us = "*" if r.via_us_hypothetical else ""
+        t.add_row(r.origin, r.destination,
+                  _num(r.us_free_total_usd_per_teu, ",.0f") + hyp_free,
+                  _num(r.us_free_days, ".1f"),
+                  _num(r.via_us_total_usd_per_teu, ",.0f") + hyp_us, _num(r.via_us_days, ".1f"),
+                  _num(r.diff_cost_usd_per_teu, "+,.0f"), _num(r.diff_cost_usd_per_teu_pct, "+.0f"),
+                  _num(r.diff_days, "+.1f"), _num(r.breakeven_usd_per_teu, "+,.0f"),
+                  _num(r.breakeven_pct_of_cargo_value, "+.1f"), fav)
+    out.print(t)
+    if f["us_free_hypothetical"].any() or f["via_us_hypothetical"].any():
+        out.print("[yellow]* uses a sea leg with no scheduled liner service "
+                  "(--scheduled-only leaves such legs out)[/yellow]")
+    s = comp.summary()
+    out.print(f"\n[b]{s['pairs_us_free']} of {s['pairs']} pairs "
+              f"({_num(s['share_pairs_us_free'], '.0%')}) and "
+              f"{_num(s['share_teu_us_free'], '.0%')} of demand volume favour the US-free "
+              f"route[/b] under {sc.name}. Break-even: the extra US-transit charge at which "
+              "both cost the same (<= 0: US-free already cheaper).")
+    st = Table(title="All scenarios (same routes)", title_justify="left", show_edge=False)
+    for label in ("scenario", "pairs US-free", "share of pairs", "TEU/yr US-free",
+                  "share of TEU", "median break-even USD/TEU"):
+        st.add_column(label, justify="left" if label == "scenario" else "right")
+    for rec in summary.itertuples(index=False):
+        st.add_row(rec.scenario, f"{rec.pairs_us_free} of {rec.pairs}",
+                   _num(rec.share_pairs_us_free, ".0%"), _num(rec.teu_per_year_us_free, ",.0f"),
+                   _num(rec.share_teu_us_free, ".0%"),
+                   _num(rec.median_breakeven_usd_per_teu, "+,.0f"))
+    out.print(st)
+    out.print("[dim]In-bond transit through the US is normally not dutiable; the duty and "
+              "disruption scenarios model policy risk, not current law.[/dim]")
+
+
+@app.command()
+def report(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
+    from_: FromMany = None,
+    to: ToMany = None,
+    scenario: ScenarioOption = "status_quo",
+    cargo_value: CargoValue = None,
+    strict_waters: Strict = False,
+    scheduled_only: Scheduled = False,
+) -> None:
+    """Write comparison.csv/.parquet, a self-contained report.html and map.png."""
+    from routing.report import node_attributes, write_report
+
+    graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    progress("report: drawing maps...")
+    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph))
+    s = comp.summary()
+    out.print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    out.print(f"{s['pairs_us_free']} of {s['pairs']} pairs favour the US-free route under "
+              f"{comp.scenario.name}")
 
 
 def write_table(frame, path: Path) -> None:

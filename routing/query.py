@@ -1,7 +1,8 @@
 """Route queries: one best route, k alternatives, and the US-free vs via-US pair.
 
 Unconstrained queries (objective only, with filters) go to OR-Tools min-cost
-flow on the compiled graph; anything with a budget, required nodes or a
+flow on the compiled graph, and so does "via the US" alone (two-layer graph,
+label search only when that walk repeats a node); anything with a budget, required nodes or a
 transshipment limit goes to the exact label search (see ``routing.solver``).
 Filters (US, countries, avoided nodes and modes) are views of the graph, so a
 US-free answer cannot contain a US arc whatever the prices are.
@@ -53,6 +54,12 @@ class Query:
         """True when a plain shortest path (min-cost flow) answers the query."""
         return (self.max_time_u is None and self.max_cost_u is None and self.max_sea is None
                 and not self.via and not self.require_us)
+
+    @property
+    def layered(self) -> bool:
+        """True when only ``require_us`` is set: the two-layer min-cost flow may answer it."""
+        return (self.require_us and self.max_time_u is None and self.max_cost_u is None
+                and self.max_sea is None and not self.via)
 
     def where(self) -> str:
         c = self.c
@@ -298,6 +305,10 @@ def best_arcs(q: Query) -> list[int]:
         if arcs is None:
             raise diagnose(q)
         return arcs
+    if q.layered:
+        arcs = solver.simple_layered_path(q.c, q.weights, q.filter, q.origin, q.dest)
+        if arcs is not None:
+            return arcs
     found = run_labels(q, ("obj",))
     if not found:
         raise diagnose(q)

@@ -16,7 +16,9 @@ This is the only module that imports OR-Tools. It holds:
   differ by less than 1e-6 unit per leg are ties by definition.
 * ``shortest_path``: OR-Tools ``SimpleMinCostFlow`` (supply 1 at the origin)
   for unconstrained queries; "via the US" uses a two-layer copy of the graph
-  (layer 1 is entered by a US arc), so it is one min-cost-flow too.
+  (layer 1 is entered by a US arc), so it is one min-cost-flow too, built once
+  per filter and cached (``simple_layered_path``); only a walk that repeats a
+  node falls back to the label search.
 * ``label_search``: exact multi-criteria label setting (A*-ordered with
   reverse-Dijkstra bounds, dominance per state) for resource constraints,
   required nodes, Pareto frontiers and class-distinct alternatives. Measured
@@ -411,6 +413,32 @@ def shortest_path(
         path.append(int(inst.arc_map[a]))
         node = int(inst.heads[a])
     return path
+
+
+def simple_layered_path(
+    c: Compiled, w: Weights, f: Filter, origin: int, dest: int
+) -> list[int] | None:
+    """Best US-using path from the cached two-layer min-cost flow, when it is simple.
+
+    Why this is exact: the label search for ``require_us`` (one criterion, no
+    other resource) optimises over walks of the same two-layer state graph,
+    minus walks that re-enter the origin or pass the destination early. A
+    simple optimal walk is in that set too, so it is the label search's optimum
+    (same composite, so same primary and same tie-breaking secondary). When
+    the walk repeats a node, or the flow is irregular (a zero-cost cycle), this
+    returns None and the caller runs the label search, which then decides.
+    None also means "unreachable": the label search confirms it.
+    """
+    try:
+        arcs = shortest_path(c, w, f, origin, dest, require_us=True)
+    except BypassError:
+        return None
+    if not arcs:
+        return None
+    heads = c.head[arcs].tolist()
+    if len(set(heads)) != len(heads) or origin in heads:
+        return None
+    return arcs
 
 
 # --------------------------------------------------------------------------- label setting
