@@ -168,6 +168,12 @@ Scheduled = Annotated[
     bool, typer.Option("--scheduled-only", help="Only sea legs with a scheduled liner service.")
 ]
 CsvOption = Annotated[Path | None, typer.Option("--csv", help="Also write a CSV table here.")]
+AvoidCountry = Annotated[list[str] | None, typer.Option(
+    "--avoid-country", help="ISO3 country the route must not touch (repeatable).")]
+AvoidMode = Annotated[list[str] | None, typer.Option(
+    "--avoid-mode", help="Mode the route must not use: rail, road or sea (repeatable).")]
+MaxTransship = Annotated[int | None, typer.Option(
+    "--max-transshipments", min=0, help="Maximum transshipments (sea legs minus one).")]
 SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 
 
@@ -187,15 +193,43 @@ def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
     return resolve(text, names, what)
 
 
-def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, scheduled) -> dict:
+def _places(graph, text: str, what: str) -> list[str]:
+    """Graph nodes a --via/--avoid value names: a port, hub, junction or border crossing.
+
+    A border crossing (``NLD-LRD``) is two nodes in the graph, one per side.
+    """
+    from networks.places import resolve
+
+    names: dict[str, str] = {}
+    sides: dict[str, list[str]] = {}
+    for n, d in sorted(graph.nodes(data=True)):
+        if d.get("kind") in ("port", "hub", "junction"):
+            names[n] = d.get("name", n)
+        elif d.get("kind") == "border":
+            names.setdefault(d["border"], d.get("name", d["border"]))
+            sides.setdefault(d["border"], []).append(n)
+    ident = resolve(text, names, what)
+    return sides.get(ident, [ident])
+
+
+def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, scheduled,
+                  avoid_countries=(), avoid_modes=(), max_transshipments=None) -> dict:
     if objective not in ("cost", "time", "co2"):
         raise BypassError(f"--objective must be cost, time or co2, not {objective!r}")
-    node_kinds = ("port", "hub", "border", "junction")
+    for mode in avoid_modes or ():
+        if mode not in ("rail", "road", "sea"):
+            raise BypassError(f"--avoid-mode must be rail, road or sea, not {mode!r}")
+    countries = sorted({c.strip().upper() for c in avoid_countries or () if c.strip()})
+    for c in countries:
+        if len(c) != 3 or not c.isalpha():
+            raise BypassError(f"--avoid-country takes ISO 3166 alpha-3 codes (e.g. USA), not {c!r}")
     return dict(
         objective=objective, max_days=max_days, max_cost=max_cost,
-        via=[_place(graph, v, node_kinds, "via place") for v in via or []],
-        avoid=[_place(graph, v, node_kinds, "avoided place") for v in avoid or []],
+        via=[_places(graph, v, "via place")[0] for v in via or []],
+        avoid=[n for v in avoid or [] for n in _places(graph, v, "avoided place")],
         strict_waters=strict, scheduled_only=scheduled,
+        avoid_countries=countries, avoid_modes=sorted(set(avoid_modes or ())),
+        max_transshipments=max_transshipments,
     )
 
 
@@ -244,6 +278,9 @@ def route(
                                    min=1, max=20)] = 1,
     strict_waters: Strict = False,
     scheduled_only: Scheduled = False,
+    avoid_country: AvoidCountry = None,
+    avoid_mode: AvoidMode = None,
+    max_transshipments: MaxTransship = None,
     json_: JsonOption = False,
     csv: CsvOption = None,
 ) -> None:
@@ -254,7 +291,7 @@ def route(
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
     kwargs = _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict_waters,
-                           scheduled_only)
+                           scheduled_only, avoid_country, avoid_mode, max_transshipments)
     result = compare_route(graph, origin, dest, **kwargs)
     payload: dict = {"from": origin, "to": dest,
                      "us_free": _side_payload(result["us_free"]),
@@ -326,6 +363,9 @@ def frontier(
     avoid: Avoid = None,
     strict_waters: Strict = False,
     scheduled_only: Scheduled = False,
+    avoid_country: AvoidCountry = None,
+    avoid_mode: AvoidMode = None,
+    max_transshipments: MaxTransship = None,
     json_: JsonOption = False,
     csv: CsvOption = None,
 ) -> None:
@@ -336,7 +376,7 @@ def frontier(
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
     kwargs = _route_kwargs(graph, "cost", max_days, max_cost, via, avoid, strict_waters,
-                           scheduled_only)
+                           scheduled_only, avoid_country, avoid_mode, max_transshipments)
     kwargs.pop("objective")
     fronts, reasons = {}, {}
     for side, flags in (("us_free", {"allow_us": False}),

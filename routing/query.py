@@ -163,7 +163,7 @@ def build_query(
             )
         if f.forbid_us and c.node_us[v]:
             raise InfeasibleError(
-                f"no US-free route: {c.nodes[v]} is in the United States",
+                f"no US-free route: {c.nodes[v]} is in (or on the border of) the United States",
                 constraint="allow_us", best=None,
             )
     return q
