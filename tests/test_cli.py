@@ -140,3 +140,29 @@ def test_unwritable_output_is_a_clean_error(capsys, tmp_path):
     code, _, err = run(capsys, "-q", "export", "--csv", str(tmp_path / "missing" / "e.csv"))
     assert code == 1
     assert "does not exist" in err and "Traceback" not in err
+
+
+def test_route_constraints_from_the_command_line(capsys):
+    code, out, _ = run(capsys, "-q", "route", "--from", "MTY", "--to", "CNSHA", "--avoid-mode",
+                       "road", "--max-transshipments", "0", "--avoid-country", "can", "--json")
+    assert code == 0
+    data = json.loads(out)
+    for side in ("us_free", "via_us"):
+        legs = data[side]["legs"]
+        assert not any(leg["mode"] == "road" for leg in legs)
+        assert sum(leg["mode"] == "sea" for leg in legs) == 1
+        assert not any(leg["from"].startswith("CA") for leg in legs)
+
+
+def test_border_crossing_by_id_in_via_and_avoid(capsys):
+    code, out, _ = run(capsys, "-q", "route", "--from", "MTY", "--to", "CNSHA", "--via",
+                       "NLD-LRD", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["us_free"] is None and "United States" in data["reasons"]["us_free"]
+    assert any(leg["from"].startswith("NLD-LRD") for leg in data["via_us"]["legs"])
+    code, out, _ = run(capsys, "-q", "route", "--from", "MTY", "--to", "CNSHA", "--avoid",
+                       "NLD-LRD", "--avoid", "NLD-LRD-R", "--json")
+    assert code == 0
+    legs = json.loads(out)["via_us"]["legs"]
+    assert not any(leg["from"].startswith("NLD-LRD") for leg in legs)
