@@ -24,6 +24,7 @@ import math
 import os
 import pickle
 import tempfile
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -203,9 +204,7 @@ class _Builder:
         us = geography.country_geometry(US)
         shapely.prepare(us)
         for rec in self.dataset["land_links"].to_dict(orient="records"):
-            r = _Row(rec)
-            crossed = geography.countries_crossed(r.geometry)
-            self._land_link(r, r.geometry, crossed, (rec["from"], rec["to"]), border_ids, us)
+            self._land_link(_Row(rec), border_ids, us)
 
     def _side_node(self, end: str, other_country: str, border_ids: set[str]) -> str:
         if end in border_ids:
@@ -216,9 +215,12 @@ class _Builder:
             return node
         return end
 
-    def _land_link(self, r, geom, crossed, ends, border_ids, us) -> None:
-        a, b = ends
-        fixed = [e for e in ends if e not in border_ids]
+    def _land_link(self, r: _Row, border_ids: set[str], us) -> None:
+        """One land link, both ways, between layer nodes of its mode (see module doc)."""
+        geom = r.geometry
+        crossed = geography.countries_crossed(geom)
+        a, b = getattr(r, "from"), r.to
+        fixed = [e for e in (a, b) if e not in border_ids]
         if fixed:
             country = self.graph.nodes[fixed[0]]["country"]
         else:
@@ -234,7 +236,7 @@ class _Builder:
             nb = nb if b in border_ids else self.rail_terminal(nb)
         figures = costs.land_edge(self.params, r.mode, country, r.distance_km)
         node_countries = self.graph.nodes[na]["countries"] + self.graph.nodes[nb]["countries"]
-        countries = tuple(dict.fromkeys(crossed + tuple(c for c in node_countries)))
+        countries = tuple(dict.fromkeys(crossed + node_countries))
         transit = bool(us.intersects(geom)) or US in node_countries
         self.add_pair(
             na, nb, r.id,
@@ -329,6 +331,11 @@ def graph_fingerprint(dataset: Dataset) -> str:
             "corrections": [repr(c) for c in CORRECTIONS],
             "annotation": ANNOTATION_VERSION,
             "natural_earth": geography.natural_earth_path().stat().st_size,
+            # The builder's own code: an edited cost rule must not reuse a stale graph.
+            "code": hashlib.sha256(b"".join(
+                (Path(__file__).parent / f"{m}.py").read_bytes()
+                for m in ("build", "costs", "sea", "sea_overlay", "geography", "datasets")
+            )).hexdigest(),
         },
         sort_keys=True,
         default=str,
