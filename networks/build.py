@@ -24,9 +24,9 @@ import math
 import os
 import pickle
 import tempfile
-from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import networkx as nx
 import shapely
