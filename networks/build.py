@@ -157,6 +157,13 @@ class _Builder:
             self.transfer(f"{r.locode}:in", r.locode, "discharge",
                           costs.port_transfer(self.params, r.handling_usd_per_teu, 0.0),
                           both_ways=False)
+            # Land links meet at the gate, so traffic driving past a port town
+            # does not pass through its terminal (nor count against capacity).
+            gate = f"{r.locode}:gate"
+            self.add_node(gate, kind="gate", port=r.locode, name=f"{r.name} gate",
+                          country=country, lon=r.lon, lat=r.lat, region=r.region)
+            self.transfer(gate, r.locode, "gate", {"time_h": 0.0, "cost_usd_per_teu": 0.0,
+                                                   "co2_kg_per_teu": 0.0}, both_ways=True)
 
     def borders(self) -> None:
         for r in self.dataset["borders"].itertuples(index=False):
@@ -189,7 +196,8 @@ class _Builder:
                     self.graph.nodes[f"{r.id}:{side}"]["modes"].append(mode)
 
     def rail_terminal(self, node_id: str) -> str:
-        rail = f"{node_id}:rail"
+        port = self.graph.nodes[node_id].get("port") if node_id.endswith(":gate") else None
+        rail = f"{port or node_id}:rail"
         if rail not in self.graph:
             base = self.graph.nodes[node_id]
             self.add_node(rail, kind="rail_terminal", name=f"{base['name']} rail terminal",
@@ -207,6 +215,8 @@ class _Builder:
             self._land_link(_Row(rec), border_ids, us)
 
     def _side_node(self, end: str, other_country: str, border_ids: set[str]) -> str:
+        if f"{end}:gate" in self.graph:
+            return f"{end}:gate"
         if end in border_ids:
             node = f"{end}:{other_country}"
             if node not in self.graph:

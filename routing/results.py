@@ -99,7 +99,8 @@ class Route:
         tot["us_transit"] = any(leg.us_transit for leg in self.legs)
         tot["transshipments"] = max(len(sea) - 1, 0)
         kinds = self._node_kinds()
-        tot["border_crossings"] = sum(1 for k in kinds.values() if k == "border")
+        # A crossing is one transfer between the two side nodes of a border.
+        tot["border_crossings"] = sum(1 for leg in self.legs if leg.kind.startswith("border"))
         tot["ports"] = [n for n in self.nodes if kinds.get(n) == "port"]
         tot["hypothetical_services"] = sum(1 for leg in sea if leg.service == "hypothetical")
         return tot
