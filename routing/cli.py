@@ -422,6 +422,10 @@ def plan(
     ] = None,
     max_days: MaxDays = None,
     strict_waters: Strict = False,
+    frontier_points: Annotated[int, typer.Option(
+        "--frontier", min=0, max=50,
+        help="Also sweep the system cost-vs-time frontier with this many points (0: off).")
+    ] = 0,
     json_: JsonOption = False,
     csv: CsvOption = None,
 ) -> None:
@@ -430,6 +434,7 @@ def plan(
     from networks.errors import DatasetErrors
     from networks.schema import DEMAND
     from routing.plan import plan as allocate
+    from routing.plan import plan_frontier
 
     graph = _graph()
     if demand is None:
@@ -456,13 +461,22 @@ def plan(
         "us_allowed": allocate(graph, table, allow_us=True, max_days=max_days,
                                strict_waters=strict_waters),
     }
+    sweeps = {}
+    if frontier_points:
+        progress(f"plan: epsilon-constraint sweep, {frontier_points} points per side...")
+        for name, allow in (("us_free", False), ("us_allowed", True)):
+            sweeps[name] = plan_frontier(graph, table, frontier_points, allow_us=allow,
+                                         max_days=max_days, strict_waters=strict_waters)
     if csv is not None:
         import pandas as pd
 
         write_table(pd.concat([p.to_frame().assign(scenario=s) for s, p in plans.items()],
                               ignore_index=True), csv)
     if json_:
-        _emit_json({s: p.to_dict() for s, p in plans.items()})
+        payload = {s: p.to_dict() for s, p in plans.items()}
+        if sweeps:
+            payload["frontier"] = {s: f.to_dict()["points"] for s, f in sweeps.items()}
+        _emit_json(payload)
         return
     for name, title in (("us_free", "Without US transit"), ("us_allowed", "US transit allowed")):
         p = plans[name]
@@ -471,7 +485,8 @@ def plan(
                   f"for {served:,.0f} TEU/yr ({p.transport_cost_usd / max(served, 1):,.0f} "
                   f"USD/TEU); unserved {sum(p.unserved.values()):,.0f} TEU/yr")
         t = Table(title="ports and lanes", title_justify="left", show_edge=False)
-        for label in ("capacity", "TEU/yr used", "of capacity", "shadow price USD/TEU"):
+        t.add_column("port / lane")
+        for label in ("TEU/yr used", "of capacity", "shadow price USD per TEU/yr"):
             t.add_column(label, justify="right")
         t.add_column("binding")
         for cap in sorted(p.capacities, key=lambda c: -c.used_teu_per_year):
@@ -482,6 +497,16 @@ def plan(
                       f"{cap.shadow_price_usd_per_teu:,.2f}",
                       "[b]yes[/b]" if cap.binding else "")
         out.print(t)
+        if name in sweeps:
+            f = Table(title="system cost vs time (epsilon-constraint sweep)",
+                      title_justify="left", show_edge=False)
+            for label in ("point", "total cost M USD/yr", "TEU-days/yr (M)", "unserved TEU/yr"):
+                f.add_column(label, justify="right")
+            for row in sweeps[name].to_frame().itertuples(index=False):
+                f.add_row(str(row.point), f"{row.total_cost_usd / 1e6:,.1f}",
+                          f"{row.teu_hours / 24 / 1e6:,.2f}",
+                          f"{row.unserved_teu_per_year:,.0f}")
+            out.print(f)
 
 
 @app.command()

@@ -166,3 +166,12 @@ def test_border_crossing_by_id_in_via_and_avoid(capsys):
     assert code == 0
     legs = json.loads(out)["via_us"]["legs"]
     assert not any(leg["from"].startswith("NLD-LRD") for leg in legs)
+
+
+def test_plan_frontier_sweep_trades_cost_for_time(capsys):
+    code, out, _ = run(capsys, "-q", "plan", "--frontier", "3", "--json")
+    assert code == 0
+    points = json.loads(out)["frontier"]["us_free"]
+    costs = [p["total_cost_usd"] for p in points]
+    hours = [p["teu_hours"] for p in points]
+    assert costs == sorted(costs) and hours == sorted(hours, reverse=True)
