@@ -22,15 +22,6 @@ from itertools import combinations
 from pathlib import Path
 
 
-def _timed(fn, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, help="write the figures here")
@@ -41,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from networks import sea
     from networks.datasets import default_dataset
+    from routing.bench import timed
 
     dataset = default_dataset()
     ports = {
@@ -56,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     results["sea_graph_build_s"] = time.perf_counter() - t0
     results["sea_graph_nodes"], results["sea_graph_edges"] = graph.n_nodes, graph.n_edges
     lanes, _ = sea.port_access(dataset.ports, dataset.tables.get("port_access"))
-    legs_t = _timed(lambda: sea.compute_legs(ports, lanes, graph), 5)
+    legs_t = timed(lambda: sea.compute_legs(ports, lanes, graph), 5)
     legs = sea.compute_legs(ports, lanes, graph)
     results["all_legs_s_median"] = statistics.median(legs_t)
     results["legs"] = len(legs)
@@ -87,14 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         env = dict(os.environ, BYPASS_CACHE_DIR=cache)
         cmd = [sys.executable, "-m", "routing.cli", "distance", "--from", "MXZLO",
                "--to", "CNSHA", "--json"]
-        first = _timed(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True), 1)
-        cold = _timed(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True), 5)
+        first = timed(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True), 1)
+        cold = timed(lambda: subprocess.run(cmd, env=env, check=True, capture_output=True), 5)
     results["distance_cli_first_run_s"] = first[0]
     results["distance_cli_cold_s_median"] = statistics.median(cold)
     loaded, _ = sea.dataset_legs(dataset)
-    warm = _timed(lambda: loaded[("MXZLO", "CNSHA")].distance_nm, 1000)
+    warm = timed(lambda: loaded[("MXZLO", "CNSHA")].distance_nm, 1000)
     results["distance_warm_us_median"] = statistics.median(warm) * 1e6
-    sr = _timed(lambda: searoute(ports["MXZLO"], ports["CNSHA"], units="naut"), 20)
+    sr = timed(lambda: searoute(ports["MXZLO"], ports["CNSHA"], units="naut"), 20)
     results["searoute_one_query_warm_ms_median"] = statistics.median(sr) * 1000
 
     over = [d for d in diffs if d["diff_pct"] is not None and abs(d["diff_pct"]) > 2]

@@ -748,6 +748,25 @@ def report(
               f"{comp.scenario.name}")
 
 
+@app.command()
+def bench(
+    quick: Annotated[bool, typer.Option("--quick", help="Fewer repeats (under a minute).")] = False,
+    json_file: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures to this JSON file.")
+    ] = None,
+) -> None:
+    """Benchmarks beside peers (searoute) and floors (networkx, scipy); not a pass/fail test."""
+    from routing.bench import run, write_json
+
+    if json_file is not None and not (json_file.parent if str(json_file.parent) else
+                                      Path(".")).is_dir():
+        raise BypassError(f"{json_file}: folder {json_file.parent} does not exist")
+    report = run(quick=quick, progress=progress)
+    sys.stdout.write(report.markdown())
+    if json_file is not None:
+        write_json(report, json_file)
+
+
 def write_table(frame, path: Path) -> None:
     """Write a DataFrame as CSV (or Parquet by extension), atomically."""
     from networks.export import write_frame

@@ -11,6 +11,7 @@ US-free answer cannot contain a US arc whatever the prices are.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -83,6 +84,12 @@ def resolve_node(graph: nx.MultiDiGraph, node_id: str, what: str = "place") -> s
     raise UnknownPlaceError(query, sorted(hits[:5]), kind=what)
 
 
+def _micro_limit(value: float) -> int:
+    """A limit in integer micro-units; a finite limit beyond float range binds nothing."""
+    scaled = value * SCALE
+    return int(round(scaled)) if math.isfinite(scaled) else 2**63
+
+
 def build_query(
     graph: nx.MultiDiGraph,
     origin: str,
@@ -114,8 +121,8 @@ def build_query(
     via_ids = tuple(dict.fromkeys(c.index[resolve_node(graph, v, "via node")] for v in via))
     avoid_ids = frozenset(c.index[resolve_node(graph, v, "avoided node")] for v in avoid)
     for name, value in (("max_days", max_days), ("max_cost", max_cost)):
-        if value is not None and not value >= 0:
-            raise BypassError(f"{name} must be a non-negative number, got {value!r}")
+        if value is not None and not (value >= 0 and math.isfinite(value)):
+            raise BypassError(f"{name} must be a finite non-negative number, got {value!r}")
     if max_transshipments is not None and max_transshipments < 0:
         raise BypassError(f"max_transshipments must be >= 0, got {max_transshipments!r}")
     constraints = {
@@ -151,8 +158,8 @@ def build_query(
         weights=solver.objective_arrays(c, solver.objective_weights(objective)),
         via=tuple(v for v in via_ids if v not in (o, d)),
         require_us=bool(require_us),
-        max_time_u=None if max_days is None else int(round(max_days * 24 * SCALE)),
-        max_cost_u=None if max_cost is None else int(round(max_cost * SCALE)),
+        max_time_u=None if max_days is None else _micro_limit(max_days * 24),
+        max_cost_u=None if max_cost is None else _micro_limit(max_cost),
         max_sea=None if max_transshipments is None else max_transshipments + 1,
         constraints=constraints,
     )
@@ -185,6 +192,15 @@ def _bound(q: Query, name: str) -> list[int | None]:
     return solver.lower_bounds(q.c, q.filter, _array(q, name), name, q.dest)
 
 
+def _layered_bound(q: Query, name: str) -> list[int | None]:
+    """Like ``_bound``, for labels that still have to use a US arc."""
+    if name == "obj":
+        w = q.weights
+        lb = solver.layered_lower_bounds(q.c, q.filter, w.primary, ("primary", w.key), q.dest)
+        return [None if x is None else x * w.k for x in lb]
+    return solver.layered_lower_bounds(q.c, q.filter, _array(q, name), name, q.dest)
+
+
 def limits_of(q: Query) -> dict[str, int]:
     """The active resource limits, in integer micro-units (sea: leg count)."""
     out = {"time": q.max_time_u, "cost": q.max_cost_u, "sea": q.max_sea}
@@ -201,9 +217,10 @@ def run_labels(
     wkey = q.weights.key if "obj" in columns else None
     adj = solver.adjacency(q.c, q.filter, (columns, wkey), [_array(q, n) for n in columns])
     lbs = [_bound(q, n) for n in columns]
+    pre = [_layered_bound(q, n) for n in columns] if q.require_us else None
     via_bits = {v: 1 << i for i, v in enumerate(q.via)}
     return solver.label_search(
-        adj, q.origin, q.dest, lbs=lbs, limits=[limits.get(n) for n in columns],
+        adj, q.origin, q.dest, lbs=lbs, limits=[limits.get(n) for n in columns], pre_us_lbs=pre,
         via_bits=via_bits, require_us=q.require_us,
         us_arcs=solver.arc_us(q.c, q.filter.strict), class_nodes=class_nodes, mode=mode, k=k,
     )
