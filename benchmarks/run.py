@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder for bench.md and bench.json")
     args = parser.parse_args(argv)
 
-    from networks.sea import write_atomic
+    from networks.atomic import write_text_atomic
     from routing.bench import _readable, run, write_json
 
     report = run(quick=args.quick, progress=lambda m: print(m, file=sys.stderr))
@@ -29,7 +29,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text)
     stem = "bench-quick" if args.quick else "bench"
     args.out.mkdir(parents=True, exist_ok=True)
-    write_atomic(args.out / f"{stem}.md", text)
+    write_text_atomic(args.out / f"{stem}.md", text)
     _readable(args.out / f"{stem}.md")
     write_json(report, args.out / f"{stem}.json")
     return 0

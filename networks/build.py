@@ -21,9 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import pickle
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +31,7 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from networks import costs, geography, settings
+from networks.atomic import write_cache
 from networks.datasets import Dataset, default_dataset, load_dataset
 from networks.sea import OUTSIDE_US_TERRITORIAL_SEA, dataset_legs
 
@@ -363,14 +362,7 @@ def cached_graph(dataset: Dataset, *, progress: Progress = _noop) -> nx.MultiDiG
         except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
             pass
     graph = build_graph(dataset, progress=progress)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-graph-")
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(graph, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass  # a read-only cache only costs speed
+    write_cache(path, pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL))
     return graph
 
 

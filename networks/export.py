@@ -8,8 +8,6 @@ Geometries are split at the antimeridian when written, as GIS tools expect.
 from __future__ import annotations
 
 import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import geopandas as gpd
@@ -18,7 +16,7 @@ import pandas as pd
 from shapely.geometry import Point
 
 from networks import geography
-from networks.errors import BypassError
+from networks.atomic import write_atomic
 
 
 def _flat(value):
@@ -56,25 +54,6 @@ def edge_table(graph: nx.MultiDiGraph, *, geometry: bool = False) -> pd.DataFram
     return pd.DataFrame(rows)
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise BypassError(f"{path}: folder {folder} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.stem}-", suffix=path.suffix)
-    os.close(fd)
-    tmp_path = Path(tmp)
-    try:
-        tmp_path.unlink()  # writers such as GDAL want to create the file themselves
-        write(tmp_path)
-        os.replace(tmp_path, path)
-    except OSError as exc:
-        raise BypassError(f"{path}: cannot write ({exc.strerror or exc})") from exc
-    finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
-
-
 def write_geopackage(graph: nx.MultiDiGraph, path: str | os.PathLike) -> None:
     """GeoPackage with layers ``nodes`` (points) and ``edges`` (lines), EPSG:4326."""
     nodes = node_table(graph)
@@ -91,7 +70,7 @@ def write_geopackage(graph: nx.MultiDiGraph, path: str | os.PathLike) -> None:
         gnodes.to_file(tmp, layer="nodes", driver="GPKG", engine="pyogrio")
         gedges.to_file(tmp, layer="edges", driver="GPKG", engine="pyogrio", append=True)
 
-    _atomic(Path(path), write)
+    write_atomic(Path(path), write)
 
 
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> None:
@@ -101,8 +80,8 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     if path.suffix.lower() == ".parquet":
         if "geometry" in frame:
             frame["geometry"] = frame["geometry"].map(lambda g: None if g is None else g.wkt)
-        _atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+        write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
         return
     if "geometry" in frame:
         frame["geometry"] = frame["geometry"].map(lambda g: None if g is None else g.wkt)
-    _atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+    write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))

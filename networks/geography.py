@@ -70,8 +70,6 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import math
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -84,6 +82,7 @@ from shapely.geometry import LineString, MultiLineString, Point, box
 from shapely.geometry.base import BaseGeometry
 
 from networks import __version__
+from networks.atomic import write_cache
 from networks.errors import BypassError
 from networks.settings import EEZ_NM, KM_PER_NM, TERRITORIAL_SEA_NM, US, cache_dir
 
@@ -569,17 +568,7 @@ def _disk_cached(
         except shapely.errors.GEOSException:
             pass  # corrupt cache: recompute and overwrite
     geoms = compute()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    payload = shapely.to_wkb(shapely.GeometryCollection(geoms))
-    fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; a cache is not a secret
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_cache(path, shapely.to_wkb(shapely.GeometryCollection(geoms)))
     return geoms
 
 

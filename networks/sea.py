@@ -26,8 +26,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,6 +37,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from networks import __version__, settings
+from networks.atomic import write_cache
 from networks.sea_overlay import CORRECTIONS, Correction
 
 GEOD = Geod(ellps="WGS84")
@@ -395,22 +394,6 @@ def _fingerprint(
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
-def write_atomic(path: os.PathLike | str, text: str) -> None:
-    """Write a text file via a temp file and rename, so readers never see half a file."""
-    path = os.fspath(path)
-    folder = os.path.dirname(path) or "."
-    os.makedirs(folder, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=os.path.basename(path))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
 def _load(key: str) -> dict | None:
     path = settings.cache_dir() / f"sea-legs-{key}.json"
     if not path.exists():
@@ -426,10 +409,7 @@ def _load(key: str) -> dict | None:
 def _store(key: str, legs: Mapping[tuple[str, str], SeaLeg], warnings: list[str]) -> None:
     payload = {"key": key, "warnings": warnings,
                "legs": [legs[k].to_dict() for k in sorted(legs)]}
-    try:
-        write_atomic(settings.cache_dir() / f"sea-legs-{key}.json", json.dumps(payload))
-    except OSError:
-        pass  # a read-only cache directory only costs speed
+    write_cache(settings.cache_dir() / f"sea-legs-{key}.json", json.dumps(payload).encode())
 
 
 def _annotated(legs: dict[tuple[str, str], SeaLeg], annotate) -> dict[tuple[str, str], SeaLeg]:

@@ -588,9 +588,9 @@ def run(quick: bool = False, progress: Progress = _noop) -> Report:
 
 def write_json(report: Report, path: str | os.PathLike) -> None:
     """The figures as JSON, written atomically."""
-    from networks.sea import write_atomic
+    from networks.atomic import write_text_atomic
 
-    write_atomic(path, json.dumps(report.data, indent=2, default=float) + "\n")
+    write_text_atomic(path, json.dumps(report.data, indent=2, default=float) + "\n")
     _readable(path)
 
 

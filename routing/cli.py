@@ -549,9 +549,9 @@ def data_schema(
     if out_file is None:
         sys.stdout.write(text)
         return
-    from networks.export import _atomic
+    from networks.atomic import write_text_atomic
 
-    _atomic(out_file, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    write_text_atomic(out_file, text)
     out.print(f"wrote {out_file}")
 
 

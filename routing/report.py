@@ -31,8 +31,9 @@ import shapely
 from shapely.geometry import LineString, box, mapping
 
 from networks import geography
+from networks.atomic import write_atomic, write_text_atomic
 from networks.errors import BypassError
-from networks.export import _atomic, write_frame
+from networks.export import write_frame
 
 from .compare import SIDES, Comparison, scenario_summary
 from .scenarios import Scenario, builtin_scenarios
@@ -680,9 +681,9 @@ def write_report(
     write_frame(comparison.frame, paths["comparison.csv"])
     write_frame(comparison.frame, paths["comparison.parquet"])
     page = render_html(comparison, summary, scs, node_attrs)
-    _atomic(paths["report.html"], lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    write_text_atomic(paths["report.html"], page)
     fig = static_map_figure(comparison, node_attrs)
-    _atomic(paths["map.png"], lambda tmp: fig.savefig(tmp, format="png"))
+    write_atomic(paths["map.png"], lambda tmp: fig.savefig(tmp, format="png"))
     return paths
 
 

@@ -20,9 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from networks import settings as bypass_settings
+from networks.atomic import write_atomic
 from networks.datasets import load_dataset, read_table
 from networks.errors import BypassError, DatasetError, DatasetErrors
-from networks.export import _atomic, write_frame
+from networks.export import write_frame
 from networks.schema import TABLES
 from routing.cli import main
 
@@ -199,7 +200,7 @@ def test_failed_write_leaves_no_partial_or_temp_file(tmp_path, error, existing):
         raise error("disk full")
 
     with pytest.raises(BypassError if error is OSError else Boom):
-        _atomic(target, write)
+        write_atomic(target, write)
     assert sorted(os.listdir(tmp_path)) == before  # no temp file left behind
     if existing:
         assert target.read_text(encoding="utf-8") == "old\n"  # untouched
