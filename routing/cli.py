@@ -308,6 +308,18 @@ def route(
     if allow_us:
         best_any = solve_route(graph, origin, dest, allow_us=True, **kwargs)
         payload["best"] = best_any.to_dict()
+    ruled_out = None
+    if strict_waters:
+        # Say what the strict rule costs: the default rule's US-free best, if it differs.
+        try:
+            lax = solve_route(graph, origin, dest, **{**kwargs, "strict_waters": False})
+        except InfeasibleError:
+            lax = None
+        strict_best = result["us_free"]
+        if lax is not None and (strict_best is None or lax.nodes != strict_best.nodes
+                                or lax.legs != strict_best.legs):
+            ruled_out = lax
+            payload["ruled_out_by_strict_waters"] = lax.to_dict()
     if result["us_free"] is None and result["via_us"] is None:
         raise InfeasibleError(f"no route from {origin} to {dest}: "
                               + "; ".join(result["reasons"].values()))
@@ -338,6 +350,12 @@ def route(
             tt = alt.totals
             out.print(f"  alternative {i}: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
                       f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}")
+    if ruled_out is not None:
+        tt = ruled_out.totals
+        out.print(f"\n--strict-waters rules out the default rule's US-free best: "
+                  f"{tt['cost_usd_per_teu']:,.0f} USD/TEU, {tt['time_days']:.1f} days via "
+                  f"{' -> '.join(tt['ports'])}, {tt['us_waters_nm']['territorial']:.0f} nm "
+                  "inside the US 12 nm zone")
     if best_any is not None:
         tt = best_any.totals
         out.print(f"\nBest route allowed to use the US: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "

@@ -175,3 +175,16 @@ def test_plan_frontier_sweep_trades_cost_for_time(capsys):
     costs = [p["total_cost_usd"] for p in points]
     hours = [p["teu_hours"] for p in points]
     assert costs == sorted(costs) and hours == sorted(hours, reverse=True)
+
+
+def test_strict_waters_says_which_route_it_rules_out(capsys):
+    code, out, _ = run(capsys, "-q", "route", "--from", "TIJ", "--to", "CNSHA",
+                       "--strict-waters", "--json")
+    assert code == 0
+    data = json.loads(out)
+    lax = data["ruled_out_by_strict_waters"]
+    assert sum(leg["us_waters_nm"]["territorial"] for leg in lax["legs"]) > 0
+    assert data["us_free"]["totals"]["us_waters_nm"]["territorial"] == 0
+    code, out, _ = run(capsys, "-q", "route", "--from", "GDL", "--to", "JPYOK",
+                       "--strict-waters", "--json")
+    assert "ruled_out_by_strict_waters" not in json.loads(out)  # nothing to rule out there
