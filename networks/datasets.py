@@ -26,6 +26,7 @@ import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -651,20 +652,10 @@ def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], l
     return [], list(graph.graph.get("warnings", ()))
 
 
-@dataclass
-class _Cache:
-    default: Dataset | None = None
-    by_dir: dict[str, Dataset] = field(default_factory=dict)
-
-
-_cache = _Cache()
-
-
+@lru_cache(maxsize=1)
 def default_dataset() -> Dataset:
     """The embedded default dataset, loaded once per process."""
-    if _cache.default is None:
-        _cache.default = load_dataset(None)
-    return _cache.default
+    return load_dataset(None)
 
 
 # ----------------------------------------------------------------- export

@@ -306,10 +306,6 @@ def _path(pred: np.ndarray, src: int, dst: int) -> list[int]:
     return path
 
 
-class UnreachableError(ValueError):
-    """Two ports share no sea path (e.g. a lake port); reported per pair."""
-
-
 def compute_legs(
     ports: Mapping[str, Point],
     access: Mapping[str, PortAccess],
