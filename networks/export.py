@@ -73,15 +73,22 @@ def write_geopackage(graph: nx.MultiDiGraph, path: str | os.PathLike) -> None:
     write_atomic(Path(path), write)
 
 
+def _wkt(geom) -> str | None:
+    """WKT with lines split at the antimeridian, as GIS tools expect."""
+    if geom is None:
+        return None
+    if geom.geom_type in ("LineString", "MultiLineString"):
+        geom = geography.split_antimeridian(geom)
+    return geom.wkt
+
+
 def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> None:
-    """CSV, or Parquet when the name ends in .parquet; geometry columns as WKT in CSV."""
+    """CSV, or Parquet when the name ends in .parquet; geometry columns as WKT."""
     path = Path(path)
     frame = frame.copy()
-    if path.suffix.lower() == ".parquet":
-        if "geometry" in frame:
-            frame["geometry"] = frame["geometry"].map(lambda g: None if g is None else g.wkt)
-        write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
-        return
     if "geometry" in frame:
-        frame["geometry"] = frame["geometry"].map(lambda g: None if g is None else g.wkt)
-    write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+        frame["geometry"] = frame["geometry"].map(_wkt)
+    if path.suffix.lower() == ".parquet":
+        write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
+    else:
+        write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))

@@ -160,11 +160,14 @@ class Route:
         return pd.DataFrame(rows, columns=cols)
 
     def to_geodataframe(self):
-        """Legs with geometry in EPSG:4326 (for maps and GPKG export)."""
+        """Legs with geometry in EPSG:4326, split at the antimeridian (maps, GPKG)."""
         import geopandas as gpd
 
-        frame = self.to_frame()
-        geometry = [leg.geometry for leg in self.legs]
+        from networks.geography import split_antimeridian
+
+        frame = self.to_frame().drop(columns="geometry", errors="ignore")
+        geometry = [None if leg.geometry is None else split_antimeridian(leg.geometry)
+                    for leg in self.legs]
         return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 

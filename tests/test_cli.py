@@ -188,3 +188,23 @@ def test_strict_waters_says_which_route_it_rules_out(capsys):
     code, out, _ = run(capsys, "-q", "route", "--from", "GDL", "--to", "JPYOK",
                        "--strict-waters", "--json")
     assert "ruled_out_by_strict_waters" not in json.loads(out)  # nothing to rule out there
+
+
+def test_written_geometry_is_split_at_the_antimeridian(tmp_path):
+    import shapely
+
+    from networks.build import load_graph
+    from routing.query import solve_route
+
+    route = solve_route(load_graph(), "CAPRR", "JPYOK")
+    gdf = route.to_geodataframe()
+    bounds = gdf.total_bounds
+    assert bounds[0] >= -180 and bounds[2] <= 180
+    from networks.export import write_frame
+
+    path = tmp_path / "legs.csv"
+    write_frame(pd.DataFrame({"leg": range(len(route.legs)),
+                              "geometry": [leg.geometry for leg in route.legs]}), path)
+    for wkt in pd.read_csv(path)["geometry"].dropna():
+        xs = shapely.get_coordinates(shapely.from_wkt(wkt))[:, 0]
+        assert xs.min() >= -180 and xs.max() <= 180
