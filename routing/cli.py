@@ -285,7 +285,7 @@ def route(
     csv: CsvOption = None,
 ) -> None:
     """Best US-free route beside the best route through the US, leg by leg."""
-    from routing.query import alternatives, compare_route, solve_route
+    from routing.query import SIDE_FILTERS, alternatives, compare_route, solve_route
 
     graph = _graph()
     origin = _place(graph, from_, ("hub", "port"), "origin")
@@ -299,8 +299,7 @@ def route(
                      "reasons": dict(result["reasons"])}
     extra: dict[str, list] = {}
     if k > 1:
-        for side, flags in (("us_free", {"allow_us": False}),
-                            ("via_us", {"require_us": True, "no_return_from_us": True})):
+        for side, flags in SIDE_FILTERS:
             if result[side] is not None:
                 extra[side] = alternatives(graph, origin, dest, k, **kwargs, **flags)
         payload["alternatives"] = {s: [r.to_dict() for r in v] for s, v in extra.items()}
@@ -389,6 +388,7 @@ def frontier(
 ) -> None:
     """The exact cost-vs-time Pareto frontier, US-free and through the US."""
     from routing.frontier import frontier as pareto
+    from routing.query import SIDE_FILTERS
 
     graph = _graph()
     origin = _place(graph, from_, ("hub", "port"), "origin")
@@ -397,8 +397,7 @@ def frontier(
                            scheduled_only, avoid_country, avoid_mode, max_transshipments)
     kwargs.pop("objective")
     fronts, reasons = {}, {}
-    for side, flags in (("us_free", {"allow_us": False}),
-                        ("via_us", {"require_us": True, "no_return_from_us": True})):
+    for side, flags in SIDE_FILTERS:
         try:
             fronts[side] = pareto(graph, origin, dest, **flags, **kwargs)
         except InfeasibleError as exc:

@@ -393,6 +393,14 @@ def alternatives(
     return [build_route(q, r.arcs) for r in found]
 
 
+#: The two sides every comparison puts next to each other, as solver filters:
+#: no US arc at all, and at least one US arc without looping back home.
+SIDE_FILTERS: tuple[tuple[str, dict[str, bool]], ...] = (
+    ("us_free", {"allow_us": False}),
+    ("via_us", {"require_us": True, "no_return_from_us": True}),
+)
+
+
 def compare_route(
     graph: nx.MultiDiGraph, origin: str, destination: str, **kwargs: Any
 ) -> dict[str, Any]:
@@ -403,9 +411,7 @@ def compare_route(
     """
     kwargs = {k: v for k, v in kwargs.items() if k not in ("allow_us", "require_us")}
     out: dict[str, Any] = {"us_free": None, "via_us": None, "reasons": {}}
-    sides = (("us_free", {"allow_us": False}),
-             ("via_us", {"require_us": True, "no_return_from_us": True}))
-    for side, extra in sides:
+    for side, extra in SIDE_FILTERS:
         try:
             out[side] = solve_route(graph, origin, destination, **kwargs, **extra)
         except InfeasibleError as err:
