@@ -520,32 +520,6 @@ def _check_geometry(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str]
                                              expected=" or ".join(k.upper() for k in kinds)))
 
 
-def _check_sea_access(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
-                      problems: list[DatasetError]) -> None:
-    """Ports that would join the sea by their nearest node must be near one."""
-    from networks.sea import GEOD, automatic_access, sea_graph
-
-    graph = sea_graph()
-    explicit: dict[str, BaseGeometry] = {}
-    access = tables.get("port_access")
-    if access is not None:
-        explicit = dict(zip(access["locode"], access["waypoints"], strict=True))
-    ports = tables["ports"]
-    for code, lon, lat, line in zip(ports["locode"], ports["lon"], ports["lat"], ports["_line"],
-                                    strict=True):
-        lane = explicit.get(code)
-        if lane is not None and graph.node_at(*list(lane.coords)[-1]) is not None:
-            continue
-        node = automatic_access(code, lon, lat, graph).lane[-1]
-        km = GEOD.inv(lon, lat, *node)[2] / 1000.0
-        if km > MAX_SEA_ACCESS_KM:
-            problems.append(DatasetError(
-                files["ports"], f"port {code} is {km:,.0f} km from the nearest sea lane",
-                row=int(line), field="lat/lon", value=f"{lat:g}, {lon:g}",
-                expected=f"a position within {MAX_SEA_ACCESS_KM:g} km of the sea network "
-                         "(check lat/lon, or add a port_access lane)"))
-
-
 # ----------------------------------------------------------------- loading
 def table_file(root: Path, schema: TableSchema, problems: list[DatasetError]) -> Path | None:
     """The one file of a table in ``root`` (any supported format), or None."""
@@ -570,7 +544,7 @@ class _Loaded:
     params_file: str = ""
 
 
-def _load(root: Path, check_sea: bool = True) -> _Loaded:
+def _load(root: Path) -> _Loaded:
     default = settings.DATA_DIR
     got = _Loaded()
     problems = got.problems
@@ -610,19 +584,22 @@ def _load(root: Path, check_sea: bool = True) -> _Loaded:
     got.params_file = str(ppath)
     _check_references(got.tables, got.files, defaulted, problems, got.warnings)
     _check_geometry(got.tables, got.files, problems)
-    if check_sea and not is_default and "ports" in got.tables and not problems:
-        _check_sea_access(got.tables, got.files, problems)
     return got
 
 
-def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = True) -> Dataset:
+def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = False) -> Dataset:
     """Load and validate a dataset; missing files come from the default dataset.
 
     Raises :class:`DatasetErrors` listing every problem found. Notes that do
-    not stop the build (default rows left out) are in ``Dataset.warnings``.
+    not stop the build (default rows left out) are in ``Dataset.warnings`` and
+    logged. Loading never builds the sea network or the graph: the check that
+    every port reaches the sea runs when the graph is built
+    (``networks.build.check_sea_access``); ``check_sea`` is kept for callers
+    and ignored.
     """
+    del check_sea
     root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
-    got = _load(root, check_sea)
+    got = _load(root)
     if got.problems:
         raise DatasetErrors(got.problems)
     indexed = {}
@@ -641,15 +618,15 @@ def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = True) 
 
 
 def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
-    """Every problem of a dataset, and (when it has none) the build's warnings."""
+    """Every problem of a dataset's files, and the loading warnings.
+
+    File-level checks only (types, ranges, references); the checks that need
+    the built graph are in ``networks.build.check_dataset``, which
+    ``bypass data validate`` runs.
+    """
     root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
     got = _load(root)
-    if got.problems:
-        return got.problems, got.warnings
-    from networks.build import cached_graph
-
-    graph = cached_graph(load_dataset(root))
-    return [], list(graph.graph.get("warnings", ()))
+    return got.problems, got.warnings
 
 
 @lru_cache(maxsize=1)
