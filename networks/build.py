@@ -32,8 +32,8 @@ from networks import costs, geography, settings
 from networks.datasets import (
     MAX_SEA_ACCESS_KM,
     Dataset,
+    check_files,
     default_dataset,
-    validate_dataset,
 )
 from networks.errors import DatasetError, DatasetErrors
 from networks.graph import RoutingGraph, validate_graph
@@ -344,7 +344,7 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
         if attrs["kind"] == "hub" and graph.out_degree(node) == 0:
             builder.warnings.append(f"hub {node}: no land link; it cannot reach any port")
     graph.graph["warnings"] = tuple(builder.warnings)
-    for note in builder.warnings:
+    for note in builder.warnings[len(dataset.warnings):]:  # the dataset's were logged on load
         log.warning("%s", note)
     return graph
 
@@ -393,11 +393,12 @@ def check_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list
     disagrees with its declared countries, a hub with no land link), so
     validation = loading + building; the dataset layer itself never builds.
     """
-    problems, warnings = validate_dataset(data_dir)
+    problems, warnings, dataset = check_files(data_dir)
     if problems:
         return problems, warnings
     try:
-        graph = load_graph(data_dir)  # builds (and checks sea access) unless cached
+        # Builds (and checks sea access) from this very load unless cached.
+        graph = load_graph(data_dir, dataset=dataset)
     except DatasetErrors as exc:
         return list(exc.problems), warnings
     return [], list(graph.graph.get("warnings", ()))

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -37,6 +38,8 @@ from shapely.geometry.base import BaseGeometry
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
 from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
+
+log = logging.getLogger(__name__)
 
 #: Tables every dataset needs (demand and sea_services and port_access are optional).
 REQUIRED_TABLES = ("ports", "hubs", "borders", "junctions", "land_links")
@@ -465,20 +468,36 @@ def parameter(params: Mapping, dotted: str) -> float:
 
 
 # ----------------------------------------------------------------- cross-table checks
+def _default_port_ids() -> frozenset[str]:
+    """LOCODEs of the default dataset's ports (read from its CSV, nothing else)."""
+    path = settings.DATA_DIR / "ports.csv"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return frozenset(row["locode"].strip() for row in csv.DictReader(fh)
+                             if row.get("locode"))
+    except (OSError, KeyError, csv.Error):
+        return frozenset()
+
+
 def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
                       defaulted: set[str], problems: list[DatasetError],
                       warnings: list[str]) -> None:
-    """Unknown ids: errors in your files; rows of default-filled files are left out.
+    """Unknown ids are errors, except rows that name a dropped port or come from the default.
 
-    A partial dataset (only ports.csv) takes land links, services and demand
-    from the default; rows of those that name a port it dropped cannot apply,
-    so they are left out with one warning per file rather than failing.
+    A researcher replacing the port list expects what hangs on a port they
+    dropped (its access lane, land links, sea services, demand) to go with it:
+    rows naming a port of the default dataset that this dataset lacks are left
+    out with one warning per file, in their own files as in default-filled
+    ones. Rows of default-filled files naming any other missing id are left
+    out the same way (a partial dataset). Any other unknown id - a typo in
+    your own file - is an error.
     """
     ids: dict[str, set[str]] = {}
     for name, frame in tables.items():
         schema = TABLES[name]
         if schema.id_field:
             ids[name] = set(frame[schema.id_field].dropna())
+    dropped_ports: frozenset[str] | None = None
     for name in list(tables):
         schema = TABLES[name]
         frame = tables[name]
@@ -491,10 +510,14 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
             for idx, value, line in zip(frame.index, frame[col], frame["_line"], strict=True):
                 if value is None or value != value or value in pool:
                     continue
-                if name in defaulted:
-                    keep[idx] = False
-                    label = frame.at[idx, schema.id_field] if schema.id_field else "row"
-                    drop.append(f"{label} (row {line}, {col} {value!r})")
+                if "ports" in targets and dropped_ports is None:
+                    dropped_ports = _default_port_ids() - ids.get("ports", set())
+                port_gone = "ports" in targets and value in (dropped_ports or ())
+                if name in defaulted or port_gone:
+                    if keep[idx]:
+                        keep[idx] = False
+                        label = frame.at[idx, schema.id_field] if schema.id_field else "row"
+                        drop.append(f"{label} (row {line}, {col} {value!r})")
                 else:
                     problems.append(DatasetError(files[name], "unknown id", row=int(line),
                                                  field=col, value=value,
@@ -502,8 +525,11 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
         if drop:
             tables[name] = frame[keep]
             shown = "; ".join(drop[:8]) + (f"; and {len(drop) - 8} more" if len(drop) > 8 else "")
-            warnings.append(f"{files[name]} (filled from the default): left out {len(drop)} "
-                            f"row(s) naming ids this dataset lacks: {shown}")
+            why = " (filled from the default)" if name in defaulted else ""
+            note = (f"{files[name]}{why}: left out {len(drop)} row(s) naming ids this dataset "
+                    f"lacks: {shown}")
+            warnings.append(note)
+            log.warning("%s", note)
 
 
 def _check_geometry(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
@@ -602,6 +628,10 @@ def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = False)
     got = _load(root)
     if got.problems:
         raise DatasetErrors(got.problems)
+    return _as_dataset(got, root)
+
+
+def _as_dataset(got: _Loaded, root: Path) -> Dataset:
     indexed = {}
     for name, frame in got.tables.items():
         schema = TABLES[name]
@@ -615,6 +645,14 @@ def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = False)
         root=str(root),
         parameters_file=got.params_file,
     )
+
+
+def check_files(data_dir: str | Path | None
+                ) -> tuple[list[DatasetError], list[str], Dataset | None]:
+    """(problems, warnings, the dataset when it has no problems), loading once."""
+    root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
+    got = _load(root)
+    return got.problems, got.warnings, None if got.problems else _as_dataset(got, root)
 
 
 def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:

@@ -300,12 +300,13 @@ def _read(path: Path, fingerprint: str) -> _Payload | None:
         return None
 
 
-def _build(data_dir: str | os.PathLike | None, progress: Progress) -> Any:
+def _build(data_dir: str | os.PathLike | None, progress: Progress, dataset: Any = None) -> Any:
     # Imported here so a warm run never loads pandas/geopandas (start-up time).
     from networks.build import build_graph
     from networks.datasets import default_dataset, load_dataset
 
-    dataset = load_dataset(data_dir) if data_dir is not None else default_dataset()
+    if dataset is None:
+        dataset = load_dataset(data_dir) if data_dir is not None else default_dataset()
     return build_graph(dataset, progress=progress)
 
 
@@ -314,19 +315,19 @@ def _cache_path(fingerprint: str) -> Path:
 
 
 def _payload(data_dir: str | os.PathLike | None, fingerprint: str,
-             progress: Progress) -> _Payload:
+             progress: Progress, dataset: Any = None) -> _Payload:
     """The checked cache file's payload, building (and storing) it on a miss."""
     path = _cache_path(fingerprint)
     hit = _read(path, fingerprint)
     if hit is not None:
         return hit
     if not cache_writable(path.parent):  # warned once; work without a disk cache
-        return _Payload(encode_graph(_build(data_dir, progress), fingerprint), fingerprint)
+        return _Payload(encode_graph(_build(data_dir, progress, dataset), fingerprint), fingerprint)
     with _build_lock(path.with_suffix(".lock")):
         hit = _read(path, fingerprint)  # built by another process while we waited
         if hit is not None:
             return hit
-        raw = encode_graph(_build(data_dir, progress), fingerprint)
+        raw = encode_graph(_build(data_dir, progress, dataset), fingerprint)
         write_cache(path, raw)
         return _Payload(raw, fingerprint)
 
@@ -341,11 +342,11 @@ def cached_graph(dataset: Any, *, progress: Progress = _noop) -> RoutingGraph:
 
     Kept for callers that hold a ``Dataset``; the key is that of its folder.
     """
-    return load_graph(dataset.root or None, progress=progress)
+    return load_graph(dataset.root or None, progress=progress, dataset=dataset)
 
 
 def load_graph(data_dir: str | os.PathLike | None = None, *,
-               progress: Progress = _noop) -> RoutingGraph:
+               progress: Progress = _noop, dataset: Any = None) -> RoutingGraph:
     """The routing graph of a dataset folder (default: the embedded dataset).
 
     Why: the graph takes about half a minute to build, so it is cached on disk
@@ -359,6 +360,8 @@ def load_graph(data_dir: str | os.PathLike | None = None, *,
         A dataset folder; files it lacks come from the default dataset.
     progress : callable, optional
         Called with a one-line message at each step of a cold build.
+    dataset : Dataset, optional
+        The folder's dataset if already loaded (a cold build then uses it).
 
     Returns
     -------
@@ -373,7 +376,7 @@ def load_graph(data_dir: str | os.PathLike | None = None, *,
     key = graph_fingerprint(data_dir)
     hit = _MEMO.get(key)
     if hit is None:
-        hit = _payload(data_dir, key, progress)
+        hit = _payload(data_dir, key, progress, dataset)
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = hit

@@ -7,8 +7,11 @@ stderr and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -55,6 +58,41 @@ class State:
 state = State()
 
 
+class _StderrHandler(logging.Handler):
+    """Library warnings as ``bypass: warning: ...`` lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = " ".join(record.getMessage().split())
+        sys.stderr.write(f"bypass: {record.levelname.lower()}: {text}\n")
+
+
+_HANDLER = _StderrHandler()
+
+
+def _setup_logging(quiet: bool) -> None:
+    """Route the library's ``logging`` warnings to stderr (``-q``: errors only)."""
+    for name in ("networks", "routing"):
+        logger = logging.getLogger(name)
+        if _HANDLER not in logger.handlers:
+            logger.addHandler(_HANDLER)
+        logger.propagate = False
+        logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Hold library warnings back (a command that lists them itself)."""
+    loggers = [logging.getLogger(n) for n in ("networks", "routing")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"bypass {__version__}")
@@ -71,6 +109,7 @@ def _main(
 ) -> None:
     state.data = data
     state.quiet = quiet
+    _setup_logging(quiet)
 
 
 def progress(message: str) -> None:
@@ -88,9 +127,7 @@ def _dataset():
             f"[dim]{state.data}: using the default for {', '.join(dataset.filled_from_default)}"
             "[/dim]"
         )
-    for note in dataset.warnings if not state.quiet else ():
-        err.print(f"[dim]warning: {note}[/dim]", soft_wrap=True)
-    return dataset
+    return dataset  # its warnings were logged while loading (see _setup_logging)
 
 
 def _emit_json(payload: object) -> None:
@@ -557,7 +594,8 @@ def data_validate(
 
     folder = folder if folder is not None else state.data
     label = str(folder) if folder is not None else "default dataset"
-    problems, warnings = check_dataset(folder)
+    with _silenced():  # listed below, each once
+        problems, warnings = check_dataset(folder)
     for p in problems:
         sys.stderr.write(f"bypass: error: {p}\n")
     for w in warnings:

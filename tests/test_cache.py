@@ -152,7 +152,7 @@ def tmp_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("BYPASS_CACHE_DIR", str(tmp_path / "cache"))
     builds: list[int] = []
 
-    def build(data_dir, progress):
+    def build(*_args):
         builds.append(1)
         return _tiny()
 
@@ -203,7 +203,7 @@ def test_unwritable_cache_folder_warns_once_and_works(tmp_path, monkeypatch, cap
     blocker.write_text("not a folder")
     monkeypatch.setenv("BYPASS_CACHE_DIR", str(blocker / "cache"))
     builds: list[int] = []
-    monkeypatch.setattr(store, "_build", lambda d, p: builds.append(1) or _tiny())
+    monkeypatch.setattr(store, "_build", lambda *_: builds.append(1) or _tiny())
     monkeypatch.setattr(store, "_MEMO", {})
     monkeypatch.setattr("networks.atomic._WARNED", set())
     with caplog.at_level(logging.WARNING, logger="networks.atomic"):
@@ -220,7 +220,7 @@ def _cold_run(cache: str, log_file: str, out: str) -> None:
 
     os.environ["BYPASS_CACHE_DIR"] = cache
 
-    def build(data_dir, progress):
+    def build(*_args):
         with open(log_file, "a") as fh:
             fh.write("built\n")
         time.sleep(1.0)  # a slow build: the others must wait, not build too
