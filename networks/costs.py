@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from networks.datasets import parameter
+from networks.params import parameter
 
 #: Ocean rate lane for a sea leg, by (origin region, destination region).
 LANES: dict[tuple[str, str], str] = {

@@ -37,6 +37,7 @@ from shapely.geometry.base import BaseGeometry
 
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
+from networks.params import parameter  # noqa: F401 - re-exported for callers
 from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
 
 log = logging.getLogger(__name__)
@@ -452,19 +453,6 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
                                          expected=f"a {{ value, unit = '{key.unit}', source }} "
                                                   "table"))
     return data
-
-
-def parameter(params: Mapping, dotted: str) -> float:
-    """The numeric value of a parameter such as ``"rail.speed_kmh.MEX"``."""
-    node: object = params
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise DatasetError(PARAMETERS_FILE, "missing parameter", field=dotted,
-                               expected="a {value, unit, source} table")
-        node = node[part]
-    if isinstance(node, Mapping):
-        node = node.get("value")
-    return float(node)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------- cross-table checks

@@ -269,9 +269,38 @@ def schema_markdown() -> str:
     return "\n".join(out)
 
 
-def _import_markdown() -> list[str]:
-    from networks.adapters import ASIA, DEFAULT_RULES, WPI_COLUMNS
+#: WPI-style CSV column -> ports field. Alternatives are tried in order.
+WPI_COLUMNS: dict[str, tuple[str, ...]] = {
+    "locode": ("UN/LOCODE", "UNLOCODE", "LOCODE"),
+    "name": ("Main Port Name", "Port Name", "PORT_NAME"),
+    "lat": ("Latitude", "LATITUDE", "Lat"),
+    "lon": ("Longitude", "LONGITUDE", "Lon"),
+}
+#: Informational only: the country is taken from the UN/LOCODE prefix.
+WPI_IGNORED = ("Country Code", "World Port Index Number", "Region Name", "Harbor Size")
 
+#: Countries whose ports the model treats as Asian destinations (East, Southeast
+#: and South Asia; Russia is left out because its ports span two oceans).
+ASIA = ("CHN", "HKG", "MAC", "TWN", "JPN", "KOR", "PRK", "VNM", "THA", "MYS", "SGP", "IDN",
+        "PHL", "KHM", "MMR", "BRN", "TLS", "LAO", "MNG", "IND", "BGD", "LKA", "PAK")
+
+DEFAULT_RULES = (
+    "region: MEX -> mx_pacific when lon < -100 or lat < 17 (Pacific coast incl. the "
+    "Isthmus and Chiapas), else mx_gulf; CAN -> ca_pacific when lon < -115 and lat < 60 "
+    "(not the Arctic coast); USA -> us_pacific when lon < -115; other CAN/USA ports are "
+    "skipped (no Atlantic lanes in the model); Asian countries (ASIA) -> asia; any other "
+    "country is skipped",
+    "inland (dry) ports farther than 200 km from the sea network are skipped",
+    "role: mx_* -> origin, ca_pacific/us_pacific -> transshipment, asia -> destination",
+    "handling_usd_per_teu, dwell_h: the median of the default dataset's ports of the "
+    "same region",
+    "capacity_teu_per_year: empty (unlimited; the sources carry no capacity)",
+)
+
+
+
+
+def _import_markdown() -> list[str]:
     out = ["## Importing port lists", "",
            "`bypass data import-ports --format searoute|wpi [SOURCE] --out ports.csv "
            "[--countries MEX,CAN,...]` writes a `ports.csv` from a public list:", "",

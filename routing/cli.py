@@ -1,8 +1,11 @@
 """The ``bypass`` command: parses arguments, calls the core, prints results.
 
 Thin by design: every number comes from the same functions the Python API
-exposes. Errors from the core (:mod:`networks.errors`) become one line on
-stderr and a non-zero exit code, never a traceback.
+exposes. Imports inside the commands are deliberate: ``bypass --help`` or a
+warm ``bypass route`` must not pay for pandas, geopandas, OR-Tools or
+matplotlib it does not use (start-up time). Errors from the core
+(:mod:`networks.errors`) become one line on stderr and a non-zero exit code
+(:func:`exit_code`), never a traceback.
 """
 
 from __future__ import annotations
@@ -222,12 +225,17 @@ SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 
 
 def _graph():
-    from networks.store import load_graph  # no pandas on a warm start
+    from networks.store import load_or_build  # no pandas on a warm start
 
     if state.data is not None:
         _dataset()  # says which files come from the default, before the build
-    graph = load_graph(state.data, progress=progress)
-    return graph
+    return load_or_build(state.data, _cold_build, progress=progress)
+
+
+def _cold_build(data_dir, progress_, dataset):
+    from networks.build import build_folder  # only on a cache miss: the heavy builder
+
+    return build_folder(data_dir, progress_, dataset)
 
 
 def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:

@@ -24,6 +24,8 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from networks.errors import BypassError
+
 from .query import compare_route, resolve_node
 from .results import Route
 from .scenarios import Scenario, load_scenario
@@ -262,8 +264,6 @@ def compare(
     ``demand`` (origin, destination, teu_per_year[, cargo_value_usd_per_teu])
     weights the volume shares. Other keyword arguments go to ``solve_route``.
     """
-    from networks.errors import BypassError
-
     if cargo_value_usd_per_teu is not None and not cargo_value_usd_per_teu >= 0:
         raise BypassError(f"cargo value must be >= 0 USD/TEU, got {cargo_value_usd_per_teu!r}")
     sc = load_scenario(scenario)

@@ -34,7 +34,7 @@ from scipy.sparse.csgraph import dijkstra
 from networks.errors import BypassError
 
 from . import solver
-from .query import Query, build_query, build_route
+from .query import Query, alternatives, build_query, build_route
 from .results import CapacityUse, Plan, PlanFlow, PlanFrontier
 from .solver import SCALE
 
@@ -272,8 +272,6 @@ class _Model:
 
     def seed(self, candidates_per_pair: int, kwargs: dict[str, Any]) -> None:
         """Initial columns: the cheapest route of each pair, or k port-diverse ones."""
-        from .query import alternatives
-
         if candidates_per_pair <= 1:
             return  # the first pricing round (all duals zero but demand) finds them
         for p, (o, d, dem) in enumerate(self.pairs):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from networks.build import load_graph
 from networks.errors import BypassError, InfeasibleError, QueryError, UnknownPlaceError
 from networks.places import resolve_place
-from networks.store import load_graph
 from routing import RouteComparison, RouteOptions, alternatives, compare_route, solve_route
 from routing.cli import exit_code, main
 
