@@ -8,6 +8,7 @@ read these definitions, so code and docs cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 ISO3_PATTERN = r"^[A-Z]{3}$"
 LOCODE_PATTERN = r"^[A-Z]{2}[A-Z2-9]{3}$"
@@ -53,8 +54,8 @@ class TableSchema:
         return tuple(f.name for f in self.fields if f.required)
 
 
-LAT = dict(type="float", unit="degrees", minimum=-90.0, maximum=90.0)
-LON = dict(type="float", unit="degrees", minimum=-180.0, maximum=180.0)
+LAT: dict[str, Any] = dict(type="float", unit="degrees", minimum=-90.0, maximum=90.0)
+LON: dict[str, Any] = dict(type="float", unit="degrees", minimum=-180.0, maximum=180.0)
 SOURCE = Field("source", "str", "citation(s): short title, URL, date; or 'ASSUMPTION: why'")
 
 PORTS = TableSchema(

@@ -232,7 +232,8 @@ def diagnose(q: Query) -> InfeasibleError:
     for res in ("time", "cost", "sea"):
         if res not in limits:
             continue
-        relaxed = replace(q, **{_LIMIT_FIELD[res]: None})
+        unlimited: dict[str, Any] = {_LIMIT_FIELD[res]: None}
+        relaxed = replace(q, **unlimited)
         found = run_labels(relaxed, (res,))
         if found:
             best = found[0].vec[0]
