@@ -452,6 +452,9 @@ TABLE_FORMATS = {
     ".gpkg": "GeoPackage (first layer); row = feature number",
     ".parquet": "Parquet or GeoParquet (geometry as WKB or WKT); row = record number",
 }
+#: Every file extension a table may have (``.json`` and ``.geoparquet`` are
+#: accepted spellings of GeoJSON and Parquet); the readers and the cache key use it.
+TABLE_EXTENSIONS = (*TABLE_FORMATS, ".json", ".geoparquet")
 
 
 def _toml_markdown(s: TomlSchema) -> list[str]:

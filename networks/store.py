@@ -45,7 +45,7 @@ from networks import settings
 from networks.atomic import cache_writable, write_cache
 from networks.errors import CacheError
 from networks.graph import RoutingGraph
-from networks.schema import TABLE_FORMATS, TABLES
+from networks.schema import TABLE_EXTENSIONS, TABLES
 
 __all__ = [
     "CACHE_FORMAT",
@@ -94,7 +94,7 @@ def dataset_files(root: str | os.PathLike | None) -> dict[str, list[Path]]:
             continue
         stem = Path(schema.filename).stem
         for folder in (base, default):
-            found = sorted(folder / f"{stem}{ext}" for ext in TABLE_FORMATS
+            found = sorted(folder / f"{stem}{ext}" for ext in TABLE_EXTENSIONS
                            if (folder / f"{stem}{ext}").is_file())
             if found:
                 out[name] = found

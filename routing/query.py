@@ -364,9 +364,27 @@ def alternatives(
 ) -> list[Route]:
     """Up to ``k`` routes, best first, each with a different set of ports and borders.
 
-    Route i is the best route whose set of port/border nodes differs from
-    those of routes 1..i-1 (exact: one label search whose states carry that
-    set). Takes the options of ``solve_route``.
+    Why: a planner wants the next-best *different* way (another port, another
+    crossing), not the same corridor with a detour. Route i is the best route
+    whose set of port/border nodes differs from those of routes 1..i-1 (exact:
+    one label search whose states carry that set).
+
+    Parameters
+    ----------
+    graph, origin, destination, options, **kwargs
+        As for :func:`solve_route`.
+    k : int
+        How many routes at most.
+
+    Returns
+    -------
+    list of Route
+        Best first; fewer than ``k`` when fewer distinct port/border sets exist.
+
+    Raises
+    ------
+    InfeasibleError
+        When no route satisfies the query.
     """
     if k < 1:
         return []

@@ -292,3 +292,19 @@ def test_error_hierarchy():
         assert issubclass(cls, BypassError)
         assert cls is BypassError or issubclass(cls, ValueError | LookupError), name
         assert not hasattr(cls, "exit_code")
+
+
+def test_cache_key_covers_every_readable_table_file(tmp_path):
+    from networks.datasets import READERS
+    from networks.schema import TABLE_EXTENSIONS
+
+    assert set(READERS) == set(TABLE_EXTENSIONS)
+    before = store.graph_fingerprint(tmp_path)
+    (tmp_path / "land_links.json").write_text('{"type": "FeatureCollection", "features": []}')
+    with_links = store.graph_fingerprint(tmp_path)
+    assert with_links != before
+    (tmp_path / "demand.csv").write_text("origin,destination,teu_per_year\n")
+    with_demand = store.graph_fingerprint(tmp_path)
+    assert with_demand == with_links  # the graph does not depend on demand
+    (tmp_path / "parameters.toml").write_text("")
+    assert store.graph_fingerprint(tmp_path) != with_demand
