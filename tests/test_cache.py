@@ -275,6 +275,13 @@ def test_foreign_graph_with_bad_figure_is_named(bad):
         validate_graph(g)
 
 
+def test_negative_distance_is_named_too():
+    g = _tiny()
+    g.edges["A", "B", "road"]["distance_km"] = -5.0
+    with pytest.raises(GraphError, match=r"edge A -> B \(key 'road'\): distance_km"):
+        solve_route(g, "A", "B")
+
+
 def test_fixing_the_graph_after_an_error_solves():
     g = _tiny()
     g.edges["A", "B", "road"]["time_h"] = -1.0
