@@ -37,8 +37,26 @@ from shapely.geometry.base import BaseGeometry
 
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
-from networks.params import parameter  # noqa: F401 - re-exported for callers
+from networks.params import parameter  # re-exported: callers read parameters from here
 from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
+
+__all__ = [
+    "Dataset",
+    "LAND_LINK_FORMATS",
+    "MAX_SEA_ACCESS_KM",
+    "PARAMETERS_FILE",
+    "READERS",
+    "REQUIRED_TABLES",
+    "check_files",
+    "default_dataset",
+    "export_dataset",
+    "load_dataset",
+    "parameter",
+    "read_parameters",
+    "read_table",
+    "table_file",
+    "validate_dataset",
+]
 
 log = logging.getLogger(__name__)
 

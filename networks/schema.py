@@ -10,6 +10,39 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+__all__ = [
+    "ASIA",
+    "BORDERS",
+    "DEFAULT_RULES",
+    "DEMAND",
+    "Field",
+    "HUBS",
+    "ISO3_PATTERN",
+    "JUNCTIONS",
+    "LAND_LINKS",
+    "LAT",
+    "LINK_ID_PATTERN",
+    "LOCODE_PATTERN",
+    "LON",
+    "NODE_ID_PATTERN",
+    "PARAMETERS",
+    "PORTS",
+    "PORT_ACCESS",
+    "SCENARIO",
+    "SEA_SERVICES",
+    "SOURCE",
+    "TABLES",
+    "TABLE_EXTENSIONS",
+    "TABLE_FORMATS",
+    "TOML_FILES",
+    "TableSchema",
+    "TomlKey",
+    "TomlSchema",
+    "WPI_COLUMNS",
+    "WPI_IGNORED",
+    "schema_markdown",
+]
+
 ISO3_PATTERN = r"^[A-Z]{3}$"
 LOCODE_PATTERN = r"^[A-Z]{2}[A-Z2-9]{3}$"
 NODE_ID_PATTERN = r"^[A-Z0-9][A-Z0-9_-]{0,31}$"

@@ -40,6 +40,29 @@ from networks import __version__, settings
 from networks.atomic import write_cache
 from networks.sea_overlay import CORRECTIONS, Correction
 
+__all__ = [
+    "ANNOTATION_VERSION",
+    "CANALS",
+    "DEFAULT_RESTRICTIONS",
+    "GEOD",
+    "OUTSIDE_US_TERRITORIAL_SEA",
+    "PortAccess",
+    "SHORTEST",
+    "SeaGraph",
+    "SeaLeg",
+    "VARIANTS",
+    "annotate_us_waters",
+    "automatic_access",
+    "cached_legs",
+    "compute_legs",
+    "dataset_legs",
+    "geodesic_km",
+    "normalize_lon",
+    "port_access",
+    "sea_graph",
+    "unwrap",
+]
+
 GEOD = Geod(ellps="WGS84")
 
 #: Upstream passages left out, as searoute does by default (Arctic ice).

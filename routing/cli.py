@@ -33,6 +33,15 @@ from networks.errors import (
     UnknownPlaceError,
 )
 
+__all__ = [
+    "EXIT_CODES",
+    "app",
+    "exit_code",
+    "hoist_global_options",
+    "main",
+    "write_table",
+]
+
 app = typer.Typer(
     name="bypass",
     help="Freight routes from Mexico to Asia that never transit the United States.",

@@ -30,6 +30,19 @@ from .query import compare_route, resolve_node
 from .results import Route
 from .scenarios import Scenario, load_scenario
 
+__all__ = [
+    "COLUMNS",
+    "Comparison",
+    "DEFAULT_CARGO_VALUE_USD_PER_TEU",
+    "SIDES",
+    "compare",
+    "default_destinations",
+    "default_origins",
+    "demand_by_pair",
+    "pair_row",
+    "scenario_summary",
+]
+
 #: Cargo value used when neither the demand table nor the caller gives one
 #: (ILLUSTRATIVE: the default demand table's assumed mid value).
 DEFAULT_CARGO_VALUE_USD_PER_TEU = 40_000.0

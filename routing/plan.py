@@ -38,6 +38,12 @@ from .query import Query, alternatives, build_query, build_route
 from .results import CapacityUse, Plan, PlanFlow, PlanFrontier
 from .solver import SCALE
 
+__all__ = [
+    "DEFAULT_UNSERVED_PENALTY",
+    "plan",
+    "plan_frontier",
+]
+
 #: Default penalty for a TEU/yr of demand left unserved; far above any route cost.
 DEFAULT_UNSERVED_PENALTY = 20_000.0
 _MAX_ROUNDS = 500
