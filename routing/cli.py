@@ -256,14 +256,30 @@ def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
 def _route_options(objective, max_days, max_cost, via, avoid, strict, scheduled,
                    avoid_countries=(), avoid_modes=(), max_transshipments=None):
     """The command line's route options as the API's ``RouteOptions`` (validated there)."""
+    from networks.errors import QueryError
     from routing.options import RouteOptions
 
-    return RouteOptions(
-        objective=objective, max_days=max_days, max_cost=max_cost,
-        via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
-        scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
-        avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
-    )
+    try:
+        return RouteOptions(
+            objective=objective, max_days=max_days, max_cost=max_cost,
+            via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
+            scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
+            avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
+        )
+    except QueryError as exc:  # say it with the flag the user typed
+        text = str(exc)
+        for option, flag in _FLAGS.items():
+            if text.startswith(option):
+                text = flag + text[len(option):]
+                break
+        raise QueryError(text) from None
+
+
+#: RouteOptions field -> the command-line flag that sets it (for error messages).
+_FLAGS = {"unknown objective": "--objective: unknown objective",
+          "avoid_countries": "--avoid-country", "avoid_modes": "--avoid-mode",
+          "max_days": "--max-days", "max_cost": "--max-cost",
+          "max_transshipments": "--max-transshipments", "via": "--via", "avoid": "--avoid"}
 
 
 def _legs_table(route, title: str) -> Table:

@@ -141,3 +141,15 @@ def test_exit_codes_live_in_the_cli():
     assert exit_code(InfeasibleError("x")) == 4
     assert exit_code(QueryError("x")) == 1
     assert exit_code(BypassError("x")) == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--objective", "speed"], "bypass: error: --objective: unknown objective 'speed'"),
+    (["--avoid-country", "ZZ"], "bypass: error: --avoid-country takes ISO 3166 alpha-3"),
+    (["--max-days", "-1"], "bypass: error: --max-days must be a finite non-negative number"),
+    (["--avoid-mode", "air"], "bypass: error: --avoid-mode takes rail, road or sea"),
+])
+def test_cli_option_errors_name_the_flag(capsys, args, message):
+    assert main(["-q", "route", "--from", "MTY", "--to", "CNSHA", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1
