@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,8 @@ from scipy.sparse.csgraph import dijkstra
 from networks import __version__, settings
 from networks.atomic import write_cache
 from networks.sea_overlay import CORRECTIONS, Correction
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "ANNOTATION_VERSION",
@@ -424,10 +427,15 @@ def _load(key: str) -> dict | None:
         return None
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("key") != key:
+            raise ValueError("written for another key")
         raw["legs"] = {(d["from"], d["to"]): SeaLeg.from_dict(d) for d in raw["legs"]}
         return raw
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # a corrupt cache is rebuilt, never trusted
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        # A corrupt or foreign cache is rebuilt, never trusted, and said so.
+        log.warning("sea legs cache %s rejected (%s); rebuilding it", path,
+                    type(exc).__name__ if not str(exc) else exc)
+        return None
 
 
 def _store(key: str, legs: Mapping[tuple[str, str], SeaLeg], warnings: list[str]) -> None:
