@@ -218,4 +218,4 @@ def write_ports(frame: pd.DataFrame, out: str | Path) -> None:
     """Write an imported port table atomically (CSV, or Parquet by extension)."""
     from networks.export import write_frame
 
-    write_frame(frame, out)
+    write_frame(frame, out, for_people=False)  # a dataset file: must read back unchanged

@@ -794,7 +794,7 @@ def write_table(frame, path: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, turning errors into one line + exit code."""
     try:
-        app(args=argv, prog_name="bypass", standalone_mode=False)
+        rc = app(args=argv, prog_name="bypass", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -815,12 +815,32 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"bypass: error: {exc}\n")
         return exc.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("bypass: interrupted\n")
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         return 141
-    return 0
+    if rc == INTERRUPTED:  # typer turns Ctrl-C into exit code 130 and returns it
+        return _interrupted()
+    return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
+
+
+#: Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
+
+
+def _interrupted() -> int:
+    """An interrupted run: say so, exit 130. Outputs are atomic, so none is half-written."""
+    sys.stderr.write("bypass: interrupted (no output was left half-written)\n")
+    return INTERRUPTED
+
+
+def run() -> None:
+    """``bypass`` / ``python -m routing.cli``: main() with Ctrl-C during start-up handled too."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = _interrupted()
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

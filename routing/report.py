@@ -31,7 +31,7 @@ import shapely
 from shapely.geometry import LineString, box, mapping
 
 from networks import geography
-from networks.atomic import write_atomic, write_text_atomic
+from networks.atomic import staged_folder, write_atomic, write_text_atomic
 from networks.errors import BypassError
 from networks.export import write_frame
 
@@ -664,27 +664,26 @@ def write_report(
 ) -> dict[str, Path]:
     """Write comparison.csv, comparison.parquet, report.html and map.png into ``out_dir``.
 
-    Each file is written to a temporary name and renamed, so a failed run
-    leaves no partial file. ``scenarios`` (default: the shipped ones, plus the
-    comparison's own if it is not one of them) feed the scenario chart.
+    The four files are one unit: they are written into a staging folder beside
+    ``out_dir`` and swapped in together at the end, so a failed or interrupted
+    run leaves the previous report intact (never a new CSV beside an old map).
+    ``scenarios`` (default: the shipped ones, plus the comparison's own if it
+    is not one of them) feed the scenario chart.
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise BypassError(f"{out}: not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     scs = list(scenarios) if scenarios is not None else builtin_scenarios()
     if comparison.scenario.name not in {s.name for s in scs}:
         scs.append(comparison.scenario)
     summary = scenario_summary(comparison, scs)
-    paths = {name: out / name for name in
-             ("comparison.csv", "comparison.parquet", "report.html", "map.png")}
-    write_frame(comparison.frame, paths["comparison.csv"])
-    write_frame(comparison.frame, paths["comparison.parquet"])
-    page = render_html(comparison, summary, scs, node_attrs)
-    write_text_atomic(paths["report.html"], page)
-    fig = static_map_figure(comparison, node_attrs)
-    write_atomic(paths["map.png"], lambda tmp: fig.savefig(tmp, format="png"))
-    return paths
+    names = ("comparison.csv", "comparison.parquet", "report.html", "map.png")
+    with staged_folder(out) as staging:
+        write_frame(comparison.frame, staging / "comparison.csv")
+        write_frame(comparison.frame, staging / "comparison.parquet")
+        page = render_html(comparison, summary, scs, node_attrs)
+        write_text_atomic(staging / "report.html", page)
+        fig = static_map_figure(comparison, node_attrs)
+        write_atomic(staging / "map.png", lambda tmp: fig.savefig(tmp, format="png"))
+    return {name: out / name for name in names}
 
 
 def node_attributes(graph) -> dict[str, dict]:
