@@ -361,6 +361,25 @@ const fills = D.countryFill;
 L.geoJSON(D.basemap, {interactive:false, style: f => ({
   color:'#9a9a9a', weight:0.6, fillColor: fills[f.properties.iso3] || D.land,
   fillOpacity:1})}).addTo(map);
+// Every string from the data is text, never markup: tooltips and popups are DOM
+// nodes whose text is set with createTextNode (a port named '<img onerror=...>'
+// shows those characters). Leaflet takes an element wherever it takes HTML.
+const BR = {br: true};
+const bold = text => ({bold: String(text)});
+function content(parts) {
+  const div = document.createElement('div');
+  for (const part of parts) {
+    if (part === BR) { div.appendChild(document.createElement('br')); continue; }
+    if (part !== null && typeof part === 'object') {
+      const b = document.createElement('b');
+      b.appendChild(document.createTextNode(part.bold));
+      div.appendChild(b);
+      continue;
+    }
+    div.appendChild(document.createTextNode(String(part)));
+  }
+  return div;
+}
 const layers = {};
 const all = L.featureGroup().addTo(map);
 const fmt = v => v.toLocaleString('en-US', {maximumFractionDigits:0});
@@ -376,22 +395,23 @@ for (const side of ['us_free', 'via_us']) {
       .pairs.push(r.pair); });
   }
   for (const [id, u] of Object.entries(users)) {
-    L.polyline(D.legs[id], style(side, u.hyp)).bindPopup('<b>' + D.labels[side] +
-      '</b> lane' + (u.hyp ? ' (hypothetical service)' : '') + ', best route of ' +
-      u.pairs.length + ' pair(s): ' + u.pairs.slice(0, 12).join(', ') +
-      (u.pairs.length > 12 ? ', ...' : '')).addTo(overview);
+    L.polyline(D.legs[id], style(side, u.hyp)).bindPopup(content([
+      bold(D.labels[side]), ' lane' + (u.hyp ? ' (hypothetical service)' : '') +
+      ', best route of ' + u.pairs.length + ' pair(s): ' + u.pairs.slice(0, 12).join(', ') +
+      (u.pairs.length > 12 ? ', ...' : '')])).addTo(overview);
   }
 }
 for (const side of ['us_free', 'via_us']) {
   for (const r of D.routes.filter(x => x.side === side)) {
     const g = L.featureGroup();
     r.legs.forEach((id, i) => L.polyline(D.legs[id], style(side, r.hypothetical[i])).addTo(g));
-    g.bindPopup('<b>' + r.pair + '</b> ' + D.labels[side] + '<br>' +
+    g.bindPopup(content([
+      bold(r.pair), ' ' + D.labels[side], BR,
       fmt(r.total_usd_per_teu) + ' USD/TEU' +
       (r.total_usd_per_teu !== r.transport_usd_per_teu ?
         ' (transport ' + fmt(r.transport_usd_per_teu) + ')' : '') +
-      ', ' + r.days.toFixed(1) + ' days, ' + fmt(r.co2_kg_per_teu) + ' kg CO2/TEU<br>' +
-      r.ports);
+      ', ' + r.days.toFixed(1) + ' days, ' + fmt(r.co2_kg_per_teu) + ' kg CO2/TEU', BR,
+      r.ports]));
     (layers[r.pair] = layers[r.pair] || []).push(g);
   }
 }
@@ -402,7 +422,7 @@ for (const p of D.places) {
   const us = p.country === 'USA';
   L.circleMarker([p.lat, p.lon], {radius: hub ? 4 : 5, weight: 1.5, color: '#222',
     fillColor: hub ? '#ffffff' : (us ? '#c62828' : '#1f4e79'), fillOpacity: 1})
-    .bindTooltip(p.name + ' (' + p.id + ')').addTo(places);
+    .bindTooltip(content([p.name + ' (' + p.id + ')'])).addTo(places);
 }
 const legend = L.control({position:'bottomleft'});
 legend.onAdd = function(){

@@ -195,3 +195,57 @@ def test_csv_for_people_keeps_numbers_and_neutralises_text(tmp_path):
     write_frame(frame, tmp_path / "t.parquet")  # typed data: unchanged
     pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "t.parquet"), frame)
     assert neutralise_formulas(frame)["name"].tolist()[1] == "Manzanillo"
+
+
+# --------------------------------------------------------------------------- hostile names
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> Path:
+    from tests.hostile import hostile_dataset
+
+    # A --data path with rich markup in it too.
+    return hostile_dataset(tmp_path_factory.mktemp("hostile") / "data[/dim][/b]")
+
+
+def _formula_cells(path: Path) -> list[str]:
+    with open(path, newline="", encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
+    bad = []
+    for row in rows:
+        for cell in row:
+            if cell.startswith(("=", "+", "-", "@", "\t", "\r")):
+                try:
+                    float(cell)  # a number is not a formula
+                except ValueError:
+                    bad.append(cell[:40])
+    return bad
+
+
+@pytest.mark.parametrize("argv", [
+    ["data", "validate"],
+    ["ports"],
+    ["ports", "--json"],
+    ["distance", "--from", "MXZLO", "--to", "CNSHA"],
+    ["route", "--from", "GDL", "--to", "CNSHA", "--csv", "{tmp}/route.csv", "-k", "2"],
+    ["route", "--from", "MTY", "--to", "CNSHA", "--allow-us", "--strict-waters"],
+    ["frontier", "--from", "MTY", "--to", "CNSHA", "--csv", "{tmp}/frontier.csv"],
+    ["compare", "--from", "GDL", "--from", "MTY", "--to", "CNSHA", "--csv", "{tmp}/cmp.csv"],
+    ["report", "--from", "GDL", "--to", "CNSHA", "--out", "{tmp}/rep"],
+    ["export", "--csv", "{tmp}/edges.csv"],
+])
+def test_hostile_names_through_every_command(hostile, tmp_path, capsys, argv):
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]
+    rc = main(["--data", str(hostile), *argv])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert "Traceback" not in captured.err and "MarkupError" not in captured.err
+    for path in tmp_path.rglob("*.csv"):
+        assert _formula_cells(path) == [], path
+    if argv[0] == "ports" and "--json" not in argv:
+        assert "[/b]Manzanillo[/dim]" in captured.out  # printed literally
+    if argv[0] == "route":
+        assert (tmp_path / "route.csv").exists() or "--csv" not in argv
+        if "--csv" in argv:
+            text = (tmp_path / "route.csv").read_text(encoding="utf-8")
+            assert "'-2+3+cmd" in text  # the GDL hub's name, neutralised
