@@ -611,7 +611,10 @@ def _load(root: Path, check_sea: bool = True) -> _Loaded:
     _check_references(got.tables, got.files, defaulted, problems, got.warnings)
     _check_geometry(got.tables, got.files, problems)
     if check_sea and not is_default and "ports" in got.tables and not problems:
+        from networks.plausibility import check_dataset
+
         _check_sea_access(got.tables, got.files, problems)
+        check_dataset(got.tables, got.files, problems, got.warnings)
     return got
 
 
