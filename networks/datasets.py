@@ -36,7 +36,14 @@ from shapely.geometry.base import BaseGeometry
 
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
-from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
+from networks.schema import (
+    PARAMETERS,
+    TABLE_FORMATS,
+    TABLES,
+    Field,
+    TableSchema,
+    parameter_bound,
+)
 
 #: Tables every dataset needs (demand and sea_services and port_access are optional).
 REQUIRED_TABLES = ("ports", "hubs", "borders", "junctions", "land_links")
@@ -134,13 +141,18 @@ def _parse(value: object, f: Field, file: str, line: int) -> tuple[object, Datas
         if not math.isfinite(num):
             return None, DatasetError(file, "not a finite number", row=line, field=f.name,
                                       value=v, expected="a finite number")
-        if f.minimum is not None and num < f.minimum:
-            what = "negative value" if f.minimum == 0 else "value out of range"
-            return None, DatasetError(file, what, row=line, field=f.name, value=v,
-                                      expected=f">= {f.minimum:g}")
+        if f.minimum is not None and (num < f.minimum
+                                      or (f.exclusive_minimum and num == f.minimum)):
+            what = "negative value" if f.minimum == 0 and num < 0 else "value out of range"
+            return None, DatasetError(
+                file, what, row=line, field=f.name, value=v,
+                expected=f"{'>' if f.exclusive_minimum else '>='} {f.minimum:g}"
+                         f"{' ' + f.unit if f.unit else ''} (range {f.range_text()})")
         if f.maximum is not None and num > f.maximum:
-            return None, DatasetError(file, "value out of range", row=line, field=f.name,
-                                      value=v, expected=f"<= {f.maximum:g}")
+            return None, DatasetError(
+                file, "value out of range", row=line, field=f.name, value=v,
+                expected=f"<= {f.maximum:g}{' ' + f.unit if f.unit else ''} "
+                         f"(range {f.range_text()})")
         return (int(num) if f.type == "int" else num), None
     if f.type == "wkt":
         try:
@@ -426,9 +438,15 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
                     problems.append(DatasetError(file, "parameter value is not a number",
                                                  row=line, field=name, value=v,
                                                  expected="a number"))
-                elif v < 0:
-                    problems.append(DatasetError(file, "negative parameter", row=line,
-                                                 field=name, value=v, expected=">= 0"))
+                else:
+                    bound = parameter_bound(name)
+                    if (v < bound.minimum or v > bound.maximum
+                            or (bound.exclusive_minimum and v == bound.minimum)):
+                        what = ("negative parameter" if v < 0 else
+                                "parameter must be > 0" if v == bound.minimum
+                                else "parameter out of range")
+                        problems.append(DatasetError(file, what, row=line, field=name, value=v,
+                                                     expected=bound.text()))
                 for extra in ("unit", "source"):
                     if not str(val.get(extra, "")).strip():
                         problems.append(DatasetError(file, f"parameter has no {extra}", row=line,

@@ -84,11 +84,12 @@ def _fold(code: str) -> str:
 
 def check_ports(ports: pd.DataFrame, file: str, problems: list[DatasetError],
                 warnings: list[str]) -> None:
-    """Each port on a coast and in the country it declares."""
+    """Each port on a coast and in the country it declares (one problem per row)."""
+    reported = {p.row for p in problems if p.file == file}
     for code, country, lon, lat, line in zip(ports["locode"], ports["country"], ports["lon"],
                                              ports["lat"], ports["_line"], strict=True):
-        if any(v is None or v != v for v in (code, country, lon, lat)):
-            continue  # already reported by the schema
+        if any(v is None or v != v for v in (code, country, lon, lat)) or line in reported:
+            continue  # already reported (schema, sea access)
         inside, nearest, km = coast(lon, lat)
         where = f"{lat:g}, {lon:g}"
         if km > MAX_COAST_KM:

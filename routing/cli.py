@@ -235,6 +235,7 @@ def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, sche
     for c in countries:
         if len(c) != 3 or not c.isalpha():
             raise BypassError(f"--avoid-country takes ISO 3166 alpha-3 codes (e.g. USA), not {c!r}")
+    _check_countries(graph, countries)
     return dict(
         objective=objective, max_days=max_days, max_cost=max_cost,
         via=[_places(graph, v, "via place")[0] for v in via or []],
@@ -243,6 +244,29 @@ def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, sche
         avoid_countries=countries, avoid_modes=sorted(set(avoid_modes or ())),
         max_transshipments=max_transshipments,
     )
+
+
+def _check_countries(graph, countries: list[str]) -> None:
+    """--avoid-country codes must name a country (a typo would silently avoid nothing)."""
+    if not countries:
+        return
+    import difflib
+
+    from networks import geography
+
+    known = {geography._fold(c) for c in geography.countries()["iso3"]}
+    for _, d in graph.nodes(data=True):
+        known.update(d.get("countries", ()) or ())
+        if d.get("country"):
+            known.add(d["country"])
+    for c in countries:
+        if c not in known:
+            near = [k for k in sorted(known) if k[:2] == c[:2]]
+            near = list(dict.fromkeys(
+                near + difflib.get_close_matches(c, sorted(known), n=3, cutoff=0.6)))[:3]
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise BypassError(f"--avoid-country {c!r}: not an ISO 3166 alpha-3 country "
+                              f"code{hint}")
 
 
 def _legs_table(route, title: str) -> Table:
@@ -653,7 +677,7 @@ ScenarioOption = Annotated[str, typer.Option(
     "--scenario", help="Tariff scenario: a shipped name (status_quo, duty_25pct, duty_35pct, "
     "border_closure_risk) or a .toml file.")]
 CargoValue = Annotated[float | None, typer.Option(
-    "--cargo-value", min=0, help="Cargo value USD/TEU for every pair (default: the demand "
+    "--cargo-value", min=0, max=1e8, help="Cargo value USD/TEU for every pair (default: the demand "
     "table's cargo_value_usd_per_teu, else 40,000).")]
 
 

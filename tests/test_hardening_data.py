@@ -154,3 +154,141 @@ def test_land_link_through_a_third_country_is_an_error(tmp_path):
           distance_km="2500")
     errors = _errors(root)
     assert any("rail-CEL-QRO" in e and "outside" in e for e in errors), errors
+
+
+# --------------------------------------------------------------------------- ranges
+
+
+def _set_parameter(root: Path, dotted: str, value: str) -> None:
+    import re
+
+    path = root / "parameters.toml"
+    text = path.read_text(encoding="utf-8")
+    pattern = r"(\[" + re.escape(dotted) + r"\]\nvalue = )[^\n]+"
+    new, n = re.subn(pattern, lambda m: m.group(1) + value, text)
+    assert n == 1, dotted
+    path.write_text(new, encoding="utf-8")
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("rail.speed_kmh.MEX", "0", "parameter must be > 0"),
+    ("road.speed_kmh.MEX", "0.0", "parameter must be > 0"),
+    ("ocean.speed_kn", "0", "parameter must be > 0"),
+    ("ocean.speed_kn", "300", "parameter out of range"),
+    ("ocean.rate_usd_per_teu.mx_pacific_to_asia", "1e13", "parameter out of range"),
+    ("rail.cost_usd_per_teu_km.MEX", "-0.5", "negative parameter"),
+    ("co2.g_per_teu_km.sea", "1e300", "parameter out of range"),
+])
+def test_parameter_outside_its_physical_range_is_an_error(tmp_path, capsys, key, value,
+                                                          message):
+    from routing.cli import main
+
+    root = _copy(tmp_path)
+    _set_parameter(root, key, value)
+    errors = _errors(root)
+    assert any(f"field '{key}': {message}" in e for e in errors), errors
+    # Every command stops at the dataset error: one line, exit 2, no ZeroDivisionError.
+    rc = main(["--data", str(root), "route", "--from", "MTY", "--to", "CNSHA"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and key in err, err
+
+
+@pytest.mark.parametrize(("table", "ident", "field", "value"), [
+    ("ports", "MXZLO", "handling_usd_per_teu", "1e13"),
+    ("ports", "MXZLO", "capacity_teu_per_year", "0"),
+    ("ports", "MXZLO", "capacity_teu_per_year", "5e9"),
+    ("ports", "MXZLO", "dwell_h", "1e6"),
+    ("land_links", "rail-CEL-QRO", "distance_km", "0"),
+    ("land_links", "rail-CEL-QRO", "distance_km", "1e13"),
+    ("borders", "NLD-LRD", "crossing_h_road", "1e7"),
+    ("borders", "NLD-LRD", "fee_usd_per_teu_road", "1e13"),
+])
+def test_table_value_outside_its_physical_range_is_an_error(tmp_path, table, ident, field,
+                                                            value):
+    root = _copy(tmp_path)
+    _edit(root, table, ident, **{field: value})
+    errors = _errors(root)
+    assert any(f"field '{field}': value out of range" in e and "range" in e
+               for e in errors), errors
+
+
+def test_demand_value_out_of_range(tmp_path):
+    root = _copy(tmp_path)
+    path = root / "demand.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[1] = lines[1].replace(",40000,", ",1e308,", 1)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    errors = _errors(root)
+    assert any("cargo_value_usd_per_teu" in e and "out of range" in e for e in errors), errors
+
+
+def test_every_numeric_field_has_a_range():
+    from networks.schema import PARAMETERS, TABLES, parameter_bound
+
+    for schema in TABLES.values():
+        for f in schema.fields:
+            if f.type in ("float", "int"):
+                assert f.minimum is not None and f.maximum is not None, (schema.name, f.name)
+                assert f.unit, (schema.name, f.name)
+    for key in PARAMETERS.keys:
+        b = parameter_bound(key.key)
+        assert b.prefix != key.key or b.unit, key.key  # a documented bound, with its unit
+        assert b.unit, key.key
+        if "speed" in key.key:
+            assert b.exclusive_minimum and b.minimum == 0, key.key
+
+
+# --------------------------------------------------------------------------- solver overflow
+
+
+def test_cost_that_would_wrap_the_integer_weights_is_refused():
+    from networks.build import load_graph
+    from networks.errors import BypassError
+    from routing.query import solve_route
+    from routing.solver import clear_cache
+
+    g = load_graph().copy()
+    first = solve_route(g, "MTY", "CNSHA").legs[0]
+    g.edges[first.from_id, first.to_id, first.key]["cost_usd_per_teu"] = 1e13
+    clear_cache(g)
+    with pytest.raises(BypassError, match=f"edge {first.from_id} -> {first.to_id}: "
+                                          "cost_usd_per_teu = 1e\\+13 is too large"):
+        solve_route(g, "MTY", "CNSHA")
+
+
+# --------------------------------------------------------------------------- CLI values
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "1e308", "-1", "-inf"])
+def test_cargo_value_must_be_finite_and_physical(capsys, value):
+    from routing.cli import main
+
+    rc = main(["compare", "--from", "MTY", "--to", "CNSHA", "--cargo-value", value,
+               "--scenario", "border_closure_risk", "--json"])
+    captured = capsys.readouterr()
+    assert rc == 2, captured
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "--cargo-value" in lines[0], captured.err
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e308, -1.0])
+def test_compare_api_rejects_impossible_cargo_values(value):
+    from networks.build import load_graph
+    from networks.errors import BypassError
+    from routing.compare import compare
+
+    with pytest.raises(BypassError, match="cargo value must be"):
+        compare(load_graph(), ["MTY"], ["CNSHA"], cargo_value_usd_per_teu=value)
+
+
+def test_unknown_avoid_country_is_an_error_with_suggestions(capsys):
+    from routing.cli import main
+
+    rc = main(["route", "--from", "MTY", "--to", "CNSHA", "--avoid-country", "USB"])
+    err = capsys.readouterr().err
+    assert rc == 1 and "not an ISO 3166 alpha-3 country code" in err and "USA" in err, err
+    rc = main(["route", "--from", "MTY", "--to", "CNSHA", "--avoid-country", "ZZZ"])
+    assert rc == 1 and "'ZZZ'" in capsys.readouterr().err
+    assert main(["route", "--from", "MTY", "--to", "CNSHA", "--avoid-country", "gtm",
+                 "--json"]) == 0
