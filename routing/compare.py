@@ -263,9 +263,11 @@ def compare(
     weights the volume shares. Other keyword arguments go to ``solve_route``.
     """
     from networks.errors import BypassError
+    from networks.schema import MAX_CARGO_VALUE_USD_PER_TEU as top
 
-    if cargo_value_usd_per_teu is not None and not cargo_value_usd_per_teu >= 0:
-        raise BypassError(f"cargo value must be >= 0 USD/TEU, got {cargo_value_usd_per_teu!r}")
+    if cargo_value_usd_per_teu is not None and not 0 <= cargo_value_usd_per_teu <= top:
+        raise BypassError(f"cargo value must be 0 .. {top:g} USD/TEU (a finite number), "
+                          f"got {cargo_value_usd_per_teu!r}")
     sc = load_scenario(scenario)
     os_ = [resolve_node(graph, o, "origin") for o in (origins or default_origins(graph))]
     ds = [resolve_node(graph, d, "destination")

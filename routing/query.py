@@ -94,6 +94,33 @@ def _micro_limit(value: float) -> int:
     return int(round(scaled)) if math.isfinite(scaled) else 2**63
 
 
+def check_countries(graph: nx.MultiDiGraph, countries: Sequence[str]) -> None:
+    """Every avoided country must be a real ISO 3166 alpha-3 code.
+
+    Why: a typo (``--avoid-country ZZZ``) would otherwise avoid nothing and
+    answer as if the constraint held.
+    """
+    if not countries:
+        return
+    import difflib
+
+    from networks import geography
+
+    known = {geography._fold(c) for c in geography.countries()["iso3"]}
+    for _, d in graph.nodes(data=True):
+        known.update(d.get("countries", ()) or ())
+        if d.get("country"):
+            known.add(d["country"])
+    for c in countries:
+        if c not in known:
+            near = [k for k in sorted(known) if k[:2] == c[:2]]
+            near = list(dict.fromkeys(
+                near + difflib.get_close_matches(c, sorted(known), n=3, cutoff=0.6)))[:3]
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise QueryError(f"avoid_countries {c!r}: not an ISO 3166 alpha-3 country "
+                              f"code{hint}")
+
+
 def build_query(
     graph: nx.MultiDiGraph,
     origin: str,
@@ -108,6 +135,7 @@ def build_query(
     ``solve_route``; ``require_us`` implies that US arcs are allowed.
     """
     opts = RouteOptions.of(options, **kwargs)
+    check_countries(graph, opts.avoid_countries)
     c = solver.compile_graph(graph)
     o = c.index[resolve_place(graph, origin, what="origin")[0]]
     d = c.index[resolve_place(graph, destination, what="destination")[0]]

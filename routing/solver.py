@@ -142,6 +142,30 @@ def _micro(values: np.ndarray) -> np.ndarray:
     return np.rint(values * SCALE).astype(np.int64)
 
 
+#: Largest sum of integer weights the solver may form: a path's total and the
+#: composite weights must stay far inside int64 (2**63 - 1), else they wrap.
+INT_LIMIT = 2**62
+
+
+def check_integer_range(label: str, values: np.ndarray, n_nodes: int, edges) -> None:
+    """Refuse edge figures whose micro-unit sum over a path could overflow int64.
+
+    Why: ``values * SCALE`` cast to int64 wraps silently (a cost of 1e13 USD/TEU
+    became negative and the dearest route won). A simple path has fewer edges
+    than nodes, so ``max * SCALE * nodes`` bounds every path total.
+    """
+    if not len(values):
+        return
+    top = float(values.max())
+    limit = INT_LIMIT / SCALE / max(n_nodes, 1)
+    if top > limit:
+        i = int(values.argmax())
+        u, v = edges[i][0], edges[i][1]
+        raise BypassError(f"edge {u} -> {v}: {label} = {top:g} is too large for the solver's "
+                          f"exact integer weights (at most {limit:.3g} on a graph of "
+                          f"{n_nodes} nodes); check the data")
+
+
 def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
     """Arrays of the graph, cached per graph object and keyed by its content.
 
@@ -192,6 +216,8 @@ def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
         return np.array([float(e[3][attr]) for e in edges], dtype=float)
 
     cost, time, co2 = col("cost_usd_per_teu"), col("time_h"), col("co2_kg_per_teu")
+    for label, arr in (("cost_usd_per_teu", cost), ("time_h", time), ("co2_kg_per_teu", co2)):
+        check_integer_range(label, arr, len(nodes), edges)
     ends_us = node_us[tail] | node_us[head] if len(edges) else np.zeros(0, dtype=bool)
     us = np.array([bool(e[3].get("us_transit", False)) for e in edges], dtype=bool) | ends_us
     us_strict = us | np.array([bool(e[3].get("us_transit_strict", False)) for e in edges],
