@@ -1,9 +1,11 @@
 """Route queries: one best route, k alternatives, and the US-free vs via-US pair.
 
-Unconstrained queries (objective only, with filters) go to OR-Tools min-cost
-flow on the compiled graph, and so does "via the US" alone (two-layer graph,
-label search only when that walk repeats a node); anything with a budget, required nodes or a
-transshipment limit goes to the exact label search (see ``routing.solver``).
+Queries without a resource limit (objective, filters, "via the US", required
+nodes) go to exact shortest-path trees on the compiled graph and their joins
+(``routing.trees``; the label search only when the best walk repeats a node);
+a budget or transshipment limit goes to the exact label search (see
+``routing.solver``), which carries a work budget ("query too hard").
+See docs/solvers.md.
 Filters (US, countries, avoided nodes and modes) are views of the graph, so a
 US-free answer cannot contain a US arc whatever the prices are.
 """
@@ -20,7 +22,7 @@ import networkx as nx
 
 from networks.errors import BypassError, InfeasibleError, UnknownPlaceError
 
-from . import solver
+from . import solver, trees
 from .results import Leg, Route
 from .solver import SCALE, Compiled, Filter, Weights
 
@@ -207,11 +209,25 @@ def limits_of(q: Query) -> dict[str, int]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _via_bound(q: Query, name: str) -> dict[int, tuple[list[int | None], int | None]]:
+    """Per required node: every node's distance to it, and its distance to the destination."""
+    out: dict[int, tuple[list[int | None], int | None]] = {}
+    for v in q.via:
+        to = _bound(replace(q, dest=v), name)
+        out[v] = (to, _bound(q, name)[v])
+    return out
+
+
 def run_labels(
     q: Query, lead: Sequence[str], mode: str = "best", k: int = 1,
-    class_nodes: frozenset[int] = frozenset(),
+    class_nodes: frozenset[int] = frozenset(), upper: int | None = None,
 ) -> list[solver.LabelResult]:
-    """Label search with ``lead`` criteria first, then every constrained resource."""
+    """Label search with ``lead`` criteria first, then every constrained resource.
+
+    ``upper``: a known achievable value of the first criterion (a bound that
+    prunes, from ``trees.best_join``). Raises ``QueryTooHardError`` (naming the
+    query) when the search exceeds its work budget.
+    """
     limits = limits_of(q)
     columns = tuple(lead) + tuple(r for r in limits if r not in lead)
     wkey = q.weights.key if "obj" in columns else None
@@ -219,11 +235,19 @@ def run_labels(
     lbs = [_bound(q, n) for n in columns]
     pre = [_layered_bound(q, n) for n in columns] if q.require_us else None
     via_bits = {v: 1 << i for i, v in enumerate(q.via)}
-    return solver.label_search(
-        adj, q.origin, q.dest, lbs=lbs, limits=[limits.get(n) for n in columns], pre_us_lbs=pre,
-        via_bits=via_bits, require_us=q.require_us,
-        us_arcs=solver.arc_us(q.c, q.filter.strict), class_nodes=class_nodes, mode=mode, k=k,
-    )
+    via_lbs = [_via_bound(q, n) for n in columns] if q.via else None
+    lims = [limits.get(n) for n in columns]
+    if upper is not None:
+        lims[0] = upper if lims[0] is None else min(lims[0], upper)
+    try:
+        return solver.label_search(
+            adj, q.origin, q.dest, lbs=lbs, limits=lims, pre_us_lbs=pre,
+            via_bits=via_bits, require_us=q.require_us,
+            us_arcs=solver.arc_us(q.c, q.filter.strict), class_nodes=class_nodes, mode=mode,
+            k=k, via_lbs=via_lbs,
+        )
+    except solver.QueryTooHardError as err:
+        raise solver.QueryTooHardError(f"{err} [{q.scope}route {q.where()}]") from None
 
 
 def _fmt_limit(resource: str, value: int) -> str:
@@ -246,6 +270,19 @@ _LIMIT_FIELD = {"time": "max_time_u", "cost": "max_cost_u", "sea": "max_sea"}
 _CONSTRAINT_NAME = {"time": "max_days", "cost": "max_cost", "sea": "max_transshipments"}
 
 
+def _exists(q: Query) -> bool:
+    """Whether any route satisfies ``q`` (trees when they can tell, else the label search)."""
+    if _joinable(q):
+        try:
+            join = trees.best_join(q.c, q.weights, q.filter, q.origin, q.dest, q.via,
+                                   q.require_us)
+        except trees.InexactError:
+            join = None
+        if join is not None and (join.certain or join.upper is not None):
+            return join.arcs is not None or join.upper is not None
+    return bool(run_labels(q, ("obj",)))
+
+
 def diagnose(q: Query) -> InfeasibleError:
     """Name the binding constraint and the best value achievable without it."""
     limits = limits_of(q)
@@ -266,12 +303,12 @@ def diagnose(q: Query) -> InfeasibleError:
     bare = replace(q, max_time_u=None, max_cost_u=None, max_sea=None)
     if q.filter.forbid_us:
         with_us = replace(bare, filter=replace(q.filter, forbid_us=False))
-        if run_labels(with_us, ("obj",)):
+        if _exists(with_us):
             return InfeasibleError(
                 f"no US-free route {q.where()}; every route transits the United States",
                 constraint="allow_us", best=None,
             )
-    if q.via and not run_labels(replace(bare, via=()), ("obj",)):
+    if q.via and not _exists(replace(bare, via=())):
         return InfeasibleError(f"no {q.scope}route {q.where()}", constraint="network", best=None)
     constraint = "via" if q.via else ("require_us" if q.require_us else "network")
     return InfeasibleError(f"no {q.scope}route {q.where()}", constraint=constraint, best=None)
@@ -315,18 +352,34 @@ def build_route(q: Query, arcs: Sequence[int]) -> Route:
     return Route(c.nodes[q.origin], c.nodes[q.dest], tuple(legs), dict(q.constraints))
 
 
+def _joinable(q: Query) -> bool:
+    """No resource limit: shortest-path trees (and their joins) answer the query."""
+    return (q.max_time_u is None and q.max_cost_u is None and q.max_sea is None
+            and len(q.via) <= trees.MAX_JOIN_VIAS)
+
+
 def best_arcs(q: Query) -> list[int]:
-    """Arcs of the optimal route of a query, or raise InfeasibleError."""
-    if q.unconstrained:
-        arcs = solver.shortest_path(q.c, q.weights, q.filter, q.origin, q.dest)
-        if arcs is None:
-            raise diagnose(q)
-        return arcs
-    if q.layered:
-        arcs = solver.simple_layered_path(q.c, q.weights, q.filter, q.origin, q.dest)
-        if arcs is not None:
-            return arcs
-    found = run_labels(q, ("obj",))
+    """Arcs of the optimal route of a query, or raise InfeasibleError.
+
+    Trees first (``routing.trees``: exact, milliseconds); the label search
+    only when a resource limit applies or the trees' best walk repeats a node,
+    bounded then by the best simple route the trees found.
+    """
+    upper = None
+    if _joinable(q):
+        try:
+            join = trees.best_join(q.c, q.weights, q.filter, q.origin, q.dest, q.via,
+                                   q.require_us)
+        except trees.InexactError:
+            join = None
+        if join is not None:
+            if join.arcs is not None:
+                return join.arcs
+            if join.bound is None:
+                raise diagnose(q)
+            if join.upper is not None:
+                upper = join.upper[0] * q.weights.k + join.upper[1]
+    found = run_labels(q, ("obj",), upper=upper)
     if not found:
         raise diagnose(q)
     return list(found[0].arcs)
