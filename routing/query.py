@@ -318,38 +318,52 @@ def diagnose(q: Query) -> InfeasibleError:
 
 
 def build_route(q: Query, arcs: Sequence[int]) -> Route:
-    """Turn arc ids into a Route with legs read from the original graph."""
-    c, g = q.c, q.graph
+    """Turn arc ids into a Route with legs read from the original graph.
+
+    Legs are immutable, so each arc's Leg is built once per compiled graph and
+    US rule and shared by every route that travels it (bulk comparisons build
+    thousands of routes from a few hundred arcs).
+    """
+    strict = q.filter.strict
+    made = q.c.cache.get_or(("legs", strict), dict)
     legs = []
     for a in arcs:
-        u, v, key = c.nodes[c.tail[a]], c.nodes[c.head[a]], c.keys[a]
-        e = g[u][v][key]
-        waters = e.get("us_waters_nm") or {}
-        sea = e.get("mode") == "sea"
-        legs.append(
-            Leg(
-                mode=str(e.get("mode", "")),
-                kind=str(e.get("kind", "")),
-                from_id=u,
-                to_id=v,
-                from_name=c.name[c.tail[a]],
-                to_name=c.name[c.head[a]],
-                distance_km=float(e.get("distance_km", 0.0) or 0.0),
-                time_h=float(c.time[a]),
-                cost_usd_per_teu=float(c.cost[a]),
-                co2_kg_per_teu=float(c.co2[a]),
-                us_transit=bool(solver.arc_us(c, q.filter.strict)[a]),
-                us_waters_nm={"territorial": float(waters.get("territorial", 0.0)),
-                              "eez": float(waters.get("eez", 0.0))},
-                distance_nm=float(e["distance_nm"]) if sea and "distance_nm" in e else None,
-                service=e.get("service") if sea else None,
-                geometry=e.get("geometry"),
-                key=str(key),
-                from_kind=c.kind[c.tail[a]],
-                to_kind=c.kind[c.head[a]],
-            )
-        )
+        leg = made.get(a)
+        if leg is None:
+            leg = made[a] = _make_leg(q, a)
+        legs.append(leg)
+    c = q.c
     return Route(c.nodes[q.origin], c.nodes[q.dest], tuple(legs), dict(q.constraints))
+
+
+def _make_leg(q: Query, a: int) -> Leg:
+    """The Leg of compiled arc ``a`` under the query's US rule."""
+    c, g = q.c, q.graph
+    u, v, key = c.nodes[c.tail[a]], c.nodes[c.head[a]], c.keys[a]
+    e = g[u][v][key]
+    waters = e.get("us_waters_nm") or {}
+    sea = e.get("mode") == "sea"
+    return Leg(
+        mode=str(e.get("mode", "")),
+        kind=str(e.get("kind", "")),
+        from_id=u,
+        to_id=v,
+        from_name=c.name[c.tail[a]],
+        to_name=c.name[c.head[a]],
+        distance_km=float(e.get("distance_km", 0.0) or 0.0),
+        time_h=float(c.time[a]),
+        cost_usd_per_teu=float(c.cost[a]),
+        co2_kg_per_teu=float(c.co2[a]),
+        us_transit=bool(solver.arc_us(c, q.filter.strict)[a]),
+        us_waters_nm={"territorial": float(waters.get("territorial", 0.0)),
+                      "eez": float(waters.get("eez", 0.0))},
+        distance_nm=float(e["distance_nm"]) if sea and "distance_nm" in e else None,
+        service=e.get("service") if sea else None,
+        geometry=e.get("geometry"),
+        key=str(key),
+        from_kind=c.kind[c.tail[a]],
+        to_kind=c.kind[c.head[a]],
+    )
 
 
 def _joinable(q: Query) -> bool:

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas loads only when a table is asked for (fast CLI start)
+    import pandas as pd
 
 _NUMERIC = ("distance_km", "time_h", "cost_usd_per_teu", "co2_kg_per_teu")
 
@@ -142,6 +143,8 @@ class Route:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per leg; US waters split into two columns so the frame stays flat."""
+        import pandas as pd
+
         rows = []
         for i, leg in enumerate(self.legs):
             d = leg.to_dict()
@@ -200,6 +203,8 @@ class Frontier:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per frontier point."""
+        import pandas as pd
+
         rows = []
         for i, r in enumerate(self.points):
             t = r.totals
@@ -306,6 +311,8 @@ class Plan:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (pair, route), plus one ``unserved`` row per pair that has some."""
+        import pandas as pd
+
         rows = [
             {
                 "origin": f.origin,
@@ -331,6 +338,8 @@ class Plan:
 
     def capacities_frame(self) -> pd.DataFrame:
         """All capacitated nodes/edges with use and shadow price."""
+        import pandas as pd
+
         return pd.DataFrame(
             [
                 {"kind": c.kind, "id": c.id, "capacity_teu_per_year": c.capacity_teu_per_year,
@@ -359,6 +368,8 @@ class PlanFrontier:
         ]}
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame(
             [{"point": i, "total_cost_usd": p.total_cost_usd,
               "transport_cost_usd": p.transport_cost_usd, "teu_hours": p.teu_hours,

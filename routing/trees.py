@@ -32,6 +32,7 @@ the label search, bounded by the best simple chain found here).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from itertools import permutations
 
@@ -63,6 +64,7 @@ class TreeGraph:
     secondary: np.ndarray
     pair: np.ndarray  # tail * size + head, sorted ascending (unique)
     mat: csr_matrix  # primary weights
+    mat_s: csr_matrix | None = None  # scratch matrix for the secondary pass
 
 
 def tree_graph(c: Compiled, w: Weights, f: Filter, layered: bool,
@@ -109,59 +111,117 @@ def _csr(tails: np.ndarray, heads: np.ndarray, data: np.ndarray, size: int) -> c
 
 @dataclass(eq=False)
 class Tree:
-    """Lexicographic shortest-path tree from one source."""
+    """Lexicographic shortest-path tree from one source.
+
+    The secondary (tie-breaking) pass runs only when needed: a path of the
+    primary tree whose nodes each have a single primary-tight incoming arc is
+    the only primary-optimal path, hence the lexicographic one; a path that
+    meets a node with two tight incoming arcs (a primary tie) switches the
+    tree to the secondary pass's predecessors once.
+    """
 
     source: int
     primary: np.ndarray  # float64 distances (integer-valued), inf if unreachable
-    secondary: np.ndarray
-    pred: np.ndarray  # index into the TreeGraph arcs of the arc entering each node, -1
+    pred: np.ndarray  # TreeGraph arc entering each node (-1: none); primary pass first
     graph: TreeGraph
+    tight: np.ndarray  # primary-tight arcs of the TreeGraph
+    tied: np.ndarray | None  # nodes with two or more tight incoming arcs (None: none)
+    _secondary: np.ndarray | None = None
+
+    def _lexicographic(self) -> None:
+        if self._secondary is None:
+            ds, pred_node = _second_pass(self.graph, self.source, self.tight)
+            self.pred = _pred_arcs(self.graph, pred_node)
+            self._secondary = ds
+            self.tied = None
+
+    @property
+    def secondary(self) -> np.ndarray:
+        """Secondary distances of every node (inf if unreachable)."""
+        self._lexicographic()
+        return self._secondary  # type: ignore[return-value]
 
     def reaches(self, node: int) -> bool:
         return bool(np.isfinite(self.primary[node]))
+
+    def _walk(self, node: int) -> list[int]:
+        """TreeGraph arcs from ``node`` back to the source (lexicographic preds)."""
+        g, out, v = self.graph, [], node
+        for _ in range(g.size + 1):
+            if v == self.source:
+                return out
+            if self.tied is not None and self.tied[v]:
+                self._lexicographic()
+                return self._walk(node)
+            a = int(self.pred[v])
+            out.append(a)
+            v = int(g.tail[a])
+        raise RuntimeError("shortest-path tree has a cycle")  # pragma: no cover
 
     def value(self, node: int) -> tuple[int, int] | None:
         """(primary, secondary) of the best path to ``node``, exact integers."""
         if not np.isfinite(self.primary[node]):
             return None
-        return int(self.primary[node]), int(self.secondary[node])
+        if self._secondary is not None:
+            return int(self.primary[node]), int(self._secondary[node])
+        sec = self.graph.secondary
+        return int(self.primary[node]), int(sum(sec[a] for a in self._walk(node)))
 
     def path(self, node: int) -> list[int] | None:
         """Compiled arc ids from the source to ``node`` (``[]`` for the source itself)."""
         if not np.isfinite(self.primary[node]):
             return None
-        g, out, v = self.graph, [], node
-        pred = self.pred
-        for _ in range(g.size):
-            if v == self.source:
-                out.reverse()
-                return out
-            a = int(pred[v])
-            out.append(int(g.arc[a]))
-            v = int(g.tail[a])
-        raise RuntimeError("shortest-path tree has a cycle")  # pragma: no cover
+        arc = self.graph.arc
+        return [int(arc[a]) for a in reversed(self._walk(node))]
+
+    def local_heads(self, node: int) -> list[int]:
+        """Tree-graph node ids (layered: ``v + n`` after the US arc) entered on the path."""
+        tail = self.graph.tail
+        walk = self._walk(node)
+        return [node, *(int(tail[a]) for a in walk[:-1])][::-1] if walk else []
+
+
+_LOCK = threading.Lock()
+
+
+def _second_pass(g: TreeGraph, source: int, tight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Secondary Dijkstra over the primary-tight arcs: (distances, predecessor nodes).
+
+    The tree graph keeps a second CSR matrix of the same shape whose weights
+    are overwritten in place (non-tight arcs get +inf, so they never relax):
+    building a new scipy matrix costs more than the search itself.
+    """
+    with _LOCK:  # the matrix is shared: one writer at a time (web threads)
+        if g.mat_s is None:
+            g.mat_s = g.mat.copy()
+        g.mat_s.data[:] = np.where(tight, g.secondary, np.inf)
+        ds, pred_node = dijkstra(g.mat_s, directed=True, indices=source,
+                                 return_predecessors=True)
+    fin = np.isfinite(ds)
+    if fin.any() and ds[fin].max() >= _EXACT:
+        raise InexactError("path totals too large for exact float arithmetic")
+    return ds, pred_node
+
+
+def _pred_arcs(g: TreeGraph, pred_node: np.ndarray) -> np.ndarray:
+    """TreeGraph arc index entering each node from its predecessor (-1: none)."""
+    pred = np.full(g.size, -1, dtype=np.int64)
+    has = pred_node >= 0
+    if has.any():
+        keys = pred_node[has].astype(np.int64) * g.size + np.flatnonzero(has)
+        pred[has] = np.searchsorted(g.pair, keys)
+    return pred
 
 
 def _lexicographic_tree(g: TreeGraph, source: int) -> Tree:
-    size = g.size
-    dp = dijkstra(g.mat, directed=True, indices=source)
+    dp, pred_node = dijkstra(g.mat, directed=True, indices=source, return_predecessors=True)
     finite = np.isfinite(dp)
     if finite.any() and dp[finite].max() >= _EXACT:
         raise InexactError("path totals too large for exact float arithmetic")
     with np.errstate(invalid="ignore"):
         tight = finite[g.tail] & (dp[g.tail] + g.primary == dp[g.head])
-    idx = np.flatnonzero(tight)
-    mat2 = _csr(g.tail[idx], g.head[idx], g.secondary[idx], size)
-    ds, pred_node = dijkstra(mat2, directed=True, indices=source, return_predecessors=True)
-    if np.isfinite(ds).any() and ds[np.isfinite(ds)].max() >= _EXACT:
-        raise InexactError("path totals too large for exact float arithmetic")
-    pred = np.full(size, -1, dtype=np.int64)
-    has = pred_node >= 0
-    if has.any():
-        keys = pred_node[has].astype(np.int64) * size + np.flatnonzero(has)
-        pos = np.searchsorted(g.pair[idx], keys)
-        pred[has] = idx[pos]
-    return Tree(source, dp, ds, pred, g)
+    tied = np.bincount(g.head[tight], minlength=g.size) > 1
+    return Tree(source, dp, _pred_arcs(g, pred_node), g, tight, tied if tied.any() else None)
 
 
 def shortest_tree(c: Compiled, w: Weights, f: Filter, source: int, *,
@@ -297,7 +357,7 @@ def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
             t = tree(a, i == j, forbids[i])
             seg = t.path(b + n if i == j else b) or []
             arcs.extend(seg)
-            for lid in _local_heads(t, b + n if i == j else b):
+            for lid in t.local_heads(b + n if i == j else b):
                 where.setdefault(lid % n, []).append((i, lid))
         repeated = next((v for v, occ in where.items() if len(occ) > 1), None)
         if repeated is None:
@@ -329,18 +389,6 @@ def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
                 return Join(found[1], bound)
             upper = found[0]
     return Join(None, bound, upper)
-
-
-def _local_heads(t: Tree, target: int) -> list[int]:
-    """Tree-local node ids (layered: ``v + n`` after the US arc) entered on the path."""
-    out, v = [], target
-    g = t.graph
-    for _ in range(g.size):
-        if v == t.source:
-            break
-        out.append(v)
-        v = int(g.tail[int(t.pred[v])])
-    return out[::-1]
 
 
 #: US-arc chains checked for simplicity before handing over to the label search.
