@@ -523,7 +523,7 @@ def label_search(
     mode: str = "best",
     k: int = 1,
     elementary: bool = False,
-    max_labels: int = WORK_LIMIT,
+    max_labels: int | None = None,
     via_lbs: Sequence[Mapping[int, tuple[Sequence[int | None], int | None]] | None] | None = None,
 ) -> list[LabelResult]:
     """Exact label setting over simple paths.
@@ -550,6 +550,8 @@ def label_search(
     dominance comparisons), shared with the visited-set rerun; beyond it
     ``QueryTooHardError`` is raised.
     """
+    if max_labels is None:
+        max_labels = WORK_LIMIT
     via_bits = via_bits or {}
     full = 0
     for b in via_bits.values():

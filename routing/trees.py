@@ -294,7 +294,7 @@ MAX_BRANCHES = 300
 
 def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
               via: tuple[int, ...] = (), require_us: bool = False,
-              max_branches: int = MAX_BRANCHES) -> Join:
+              max_branches: int | None = None) -> Join:
     """Best route through every ``via`` node (any order), with a US arc if required.
 
     Branch and bound over chains of segment shortest paths (see the module
@@ -310,6 +310,8 @@ def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
     """
     import heapq
 
+    if max_branches is None:
+        max_branches = MAX_BRANCHES
     n = c.n
     trees: dict[tuple[int, bool, frozenset[int]], Tree] = {}
 
@@ -389,6 +391,12 @@ def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
                 return Join(found[1], bound)
             upper = found[0]
     return Join(None, bound, upper)
+
+
+def clear_trees(c: Compiled) -> None:
+    """Forget the cached trees of a compiled graph (benchmarks measure fresh searches)."""
+    for key in [k for k in c.cache if k[0] == "tree"]:
+        del c.cache[key]
 
 
 #: US-arc chains checked for simplicity before handing over to the label search.
