@@ -524,6 +524,7 @@ def label_search(
     k: int = 1,
     elementary: bool = False,
     max_labels: int | None = None,
+    critical: int = 0,
     via_lbs: Sequence[Mapping[int, tuple[Sequence[int | None], int | None]] | None] | None = None,
 ) -> list[LabelResult]:
     """Exact label setting over simple paths.
@@ -538,7 +539,12 @@ def label_search(
     distinct sets of ``class_nodes`` visited. Paths never revisit the origin
     or leave the destination; if a returned path still repeats a node (possible
     only with required nodes/US), the search is rerun with visited sets in the
-    labels, which makes it exact over simple paths. ``pre_us_lbs`` (with
+    labels - over the *critical* nodes only (decremental state-space
+    relaxation): the repeated nodes join ``critical`` (a bitmask; ``elementary``
+    means every node) and the search reruns until its answer repeats none. Each
+    run is exact over paths that repeat no critical node, a superset of the
+    simple paths, so an answer that is simple is exact over simple paths;
+    usually one or two nodes are critical, so the state space hardly grows. ``pre_us_lbs`` (with
     ``require_us``) are the bounds of labels that have not used a US arc yet
     (``layered_lower_bounds``): still consistent, and far tighter, which is
     what keeps the visited-set rerun small. ``via_lbs`` (per criterion, or
@@ -552,6 +558,8 @@ def label_search(
     """
     if max_labels is None:
         max_labels = WORK_LIMIT
+    crit = (1 << len(adj)) - 1 if elementary else critical
+    elementary = crit != 0
     via_bits = via_bits or {}
     full = 0
     for b in via_bits.values():
@@ -614,7 +622,7 @@ def label_search(
     counter = 0
     # heap entry: (fkey, counter, node, vec, via, us, cls, visited, parent)
     heap: list[Any] = [(start_key, 0, origin, start_vec, start_via, False, start_cls,
-                        1 << origin if elementary else 0, None)]
+                        crit & (1 << origin), None)]
     permanent: dict[tuple, list[tuple[tuple[int, ...], int]]] = {}
     results: list[LabelResult] = []
     seen_classes: set[frozenset[int]] = set()
@@ -677,13 +685,19 @@ def label_search(
                     continue
                 seen_classes.add(cls)
             if len(set(nodes)) != len(nodes):
-                if elementary:  # pragma: no cover - visited sets forbid repeats
-                    raise BypassError("internal error: elementary search repeated a node")
+                seen_nodes: set[int] = set()
+                repeated = 0
+                for v in nodes:
+                    if v in seen_nodes:
+                        repeated |= 1 << v
+                    seen_nodes.add(v)
+                if repeated & crit:  # pragma: no cover - visited sets forbid repeats
+                    raise BypassError("internal error: a critical node was repeated")
                 return label_search(
                     adj, origin, dest, lbs=lbs, limits=limits, pre_us_lbs=pre_us_lbs,
                     via_bits=via_bits,
                     require_us=require_us, us_arcs=us_arcs, class_nodes=class_nodes,
-                    mode=mode, k=k, elementary=True,
+                    mode=mode, k=k, critical=crit | repeated,
                     max_labels=max_labels - popped - counter - work[0], via_lbs=via_lbs,
                 )
             results.append(LabelResult(vec, tuple(arcs), tuple(nodes)))
@@ -697,14 +711,19 @@ def label_search(
                 continue
             if elementary and (visited >> head) & 1:
                 continue
-            nvec = tuple(a + b for a, b in zip(vec, avec, strict=True))
+            if dims == 1:
+                nvec = (vec[0] + avec[0],)
+            elif dims == 2:
+                nvec = (vec[0] + avec[0], vec[1] + avec[1])
+            else:
+                nvec = tuple(a + b for a, b in zip(vec, avec, strict=True))
             nus = us or (us_list is not None and us_list[arc])
             nvia = via | via_bits.get(head, 0)
             nkey = fkey(head, nvec, nus, nvia)
             if nkey is None or (mode == "pareto" and nkey[1] >= tmin):
                 continue
             ncls = (cls | {head}) if (mode == "classes" and head in class_nodes) else cls
-            nvis = visited | (1 << head) if elementary else 0
+            nvis = visited | (crit & (1 << head))
             if dominated((head, nvia, nus, ncls), nvec, nvis):
                 continue
             counter += 1
