@@ -12,6 +12,7 @@ US-free answer cannot contain a US arc whatever the prices are.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -484,3 +485,54 @@ def compare_route(
         except InfeasibleError as err:
             out["reasons"][side] = str(err)
     return out
+
+
+def compare_routes(
+    graph: nx.MultiDiGraph, pairs: Iterable[tuple[str, str]], **kwargs: Any
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """``compare_route`` for many pairs: one query build and one tree per origin and side.
+
+    Why: building and validating a query costs more than reading a route off
+    a cached shortest-path tree, and every pair of an origin shares its query
+    but for the destination. Each answer is exactly ``compare_route``'s (the
+    same trees, and the per-pair path for anything unusual: required nodes,
+    a destination that is avoided, in the US or the origin itself).
+    """
+    kwargs = {k: v for k, v in kwargs.items() if k not in ("allow_us", "require_us")}
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    base: dict[tuple[str, int], Query | None] = {}
+    for o, d in pairs:
+        res: dict[str, Any] = {"us_free": None, "via_us": None, "reasons": {}}
+        for i, (side, extra) in enumerate(SIDE_FILTERS):
+            try:
+                q = None
+                if not kwargs.get("via"):
+                    if (o, i) not in base:
+                        base[(o, i)] = _origin_query(graph, o, {**kwargs, **extra})
+                    q0 = base[(o, i)]
+                    di = q0.c.index.get(d) if q0 is not None else None
+                    if q0 is not None and di is not None and di != q0.origin \
+                            and di not in q0.filter.avoid_nodes \
+                            and not (q0.filter.forbid_us and q0.c.node_us[di]):
+                        q = copy.copy(q0)  # dataclasses.replace re-runs __init__: slower
+                        object.__setattr__(q, "dest", di)
+                if q is None:
+                    q = build_query(graph, o, d, **kwargs, **extra)
+                res[side] = build_route(q, best_arcs(q))
+            except InfeasibleError as err:
+                res["reasons"][side] = str(err)
+        out[(o, d)] = res
+    return out
+
+
+def _origin_query(graph: nx.MultiDiGraph, origin: str, kwargs: Mapping[str, Any]
+                  ) -> Query | None:
+    """A validated query from ``origin`` (to any other valid node), or None if none builds."""
+    for other in graph.nodes:
+        if other != origin:
+            try:
+                return build_query(graph, origin, str(other), **kwargs)
+            except InfeasibleError:
+                continue
+    return None
+

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from itertools import permutations
 
 import numpy as np
@@ -65,6 +66,11 @@ class TreeGraph:
     pair: np.ndarray  # tail * size + head, sorted ascending (unique)
     mat: csr_matrix  # primary weights
     mat_s: csr_matrix | None = None  # scratch matrix for the secondary pass
+
+    @cached_property
+    def lists(self) -> tuple[list[int], list[int], list[float]]:
+        """``tail``, ``arc`` and ``secondary`` as Python lists (fast scalar reads in walks)."""
+        return self.tail.tolist(), self.arc.tolist(), self.secondary.tolist()
 
 
 def tree_graph(c: Compiled, w: Weights, f: Filter, layered: bool,
@@ -115,25 +121,35 @@ class Tree:
 
     The secondary (tie-breaking) pass runs only when needed: a path of the
     primary tree whose nodes each have a single primary-tight incoming arc is
-    the only primary-optimal path, hence the lexicographic one; a path that
-    meets a node with two tight incoming arcs (a primary tie) switches the
-    tree to the secondary pass's predecessors once.
+    the only primary-optimal simple path, hence the lexicographic one; a path
+    that meets a node with two tight incoming arcs (a primary tie) switches
+    the tree to the secondary pass's predecessors once. Not counted as a
+    second arc into ``v``: an arc from ``u`` whose only tight in-arc comes
+    from ``v`` (a simple path cannot use it: it would pass ``v`` twice).
     """
 
     source: int
     primary: np.ndarray  # float64 distances (integer-valued), inf if unreachable
-    pred: np.ndarray  # TreeGraph arc entering each node (-1: none); primary pass first
+    pred_node: np.ndarray  # predecessor node of each node (scipy), primary pass first
     graph: TreeGraph
     tight: np.ndarray  # primary-tight arcs of the TreeGraph
-    tied: np.ndarray | None  # nodes with two or more tight incoming arcs (None: none)
+    tied: set[int] | None  # nodes with two or more real tight in-arcs (None: none)
     _secondary: np.ndarray | None = None
+    _pred: list[int] | None = None
 
     def _lexicographic(self) -> None:
         if self._secondary is None:
-            ds, pred_node = _second_pass(self.graph, self.source, self.tight)
-            self.pred = _pred_arcs(self.graph, pred_node)
+            ds, self.pred_node = _second_pass(self.graph, self.source, self.tight)
+            self._pred = None
             self._secondary = ds
             self.tied = None
+
+    @property
+    def pred(self) -> list[int]:
+        """TreeGraph arc entering each node from its predecessor (-1: none)."""
+        if self._pred is None:
+            self._pred = _pred_arcs(self.graph, self.pred_node).tolist()
+        return self._pred
 
     @property
     def secondary(self) -> np.ndarray:
@@ -142,43 +158,45 @@ class Tree:
         return self._secondary  # type: ignore[return-value]
 
     def reaches(self, node: int) -> bool:
-        return bool(np.isfinite(self.primary[node]))
+        return bool(self.primary[node] < np.inf)
 
     def _walk(self, node: int) -> list[int]:
         """TreeGraph arcs from ``node`` back to the source (lexicographic preds)."""
-        g, out, v = self.graph, [], node
-        for _ in range(g.size + 1):
-            if v == self.source:
+        pred, tied, source = self.pred, self.tied, self.source
+        tail = self.graph.lists[0]
+        out, v = [], node
+        for _ in range(self.graph.size + 1):
+            if v == source:
                 return out
-            if self.tied is not None and self.tied[v]:
+            if tied is not None and v in tied:
                 self._lexicographic()
                 return self._walk(node)
-            a = int(self.pred[v])
+            a = pred[v]
             out.append(a)
-            v = int(g.tail[a])
+            v = tail[a]
         raise RuntimeError("shortest-path tree has a cycle")  # pragma: no cover
 
     def value(self, node: int) -> tuple[int, int] | None:
         """(primary, secondary) of the best path to ``node``, exact integers."""
-        if not np.isfinite(self.primary[node]):
+        if not self.primary[node] < np.inf:
             return None
         if self._secondary is not None:
             return int(self.primary[node]), int(self._secondary[node])
-        sec = self.graph.secondary
+        sec = self.graph.lists[2]
         return int(self.primary[node]), int(sum(sec[a] for a in self._walk(node)))
 
     def path(self, node: int) -> list[int] | None:
         """Compiled arc ids from the source to ``node`` (``[]`` for the source itself)."""
-        if not np.isfinite(self.primary[node]):
+        if not self.primary[node] < np.inf:
             return None
-        arc = self.graph.arc
-        return [int(arc[a]) for a in reversed(self._walk(node))]
+        arc = self.graph.lists[1]
+        return [arc[a] for a in reversed(self._walk(node))]
 
     def local_heads(self, node: int) -> list[int]:
         """Tree-graph node ids (layered: ``v + n`` after the US arc) entered on the path."""
-        tail = self.graph.tail
+        tail = self.graph.lists[0]
         walk = self._walk(node)
-        return [node, *(int(tail[a]) for a in walk[:-1])][::-1] if walk else []
+        return [node, *(tail[a] for a in walk[:-1])][::-1] if walk else []
 
 
 _LOCK = threading.Lock()
@@ -215,13 +233,18 @@ def _pred_arcs(g: TreeGraph, pred_node: np.ndarray) -> np.ndarray:
 
 def _lexicographic_tree(g: TreeGraph, source: int) -> Tree:
     dp, pred_node = dijkstra(g.mat, directed=True, indices=source, return_predecessors=True)
-    finite = np.isfinite(dp)
-    if finite.any() and dp[finite].max() >= _EXACT:
+    if np.max(dp, initial=0.0, where=dp < np.inf) >= _EXACT:
         raise InexactError("path totals too large for exact float arithmetic")
-    with np.errstate(invalid="ignore"):
-        tight = finite[g.tail] & (dp[g.tail] + g.primary == dp[g.head])
-    tied = np.bincount(g.head[tight], minlength=g.size) > 1
-    return Tree(source, dp, _pred_arcs(g, pred_node), g, tight, tied if tied.any() else None)
+    dpt = dp[g.tail]
+    tight = (dpt + g.primary == dp[g.head]) & (dpt < np.inf)
+    # A tight arc u -> v is no alternative into v when u's only tight in-arc
+    # comes from v itself (a zero-cost step out and back, e.g. port <-> gate):
+    # no simple path uses it. Any other second tight in-arc is a real tie.
+    t_idx = np.flatnonzero(tight)
+    u, v = g.tail[t_idx], g.head[t_idx]
+    back = (np.bincount(v, minlength=g.size)[u] == 1) & (pred_node[u] == v)
+    tied = np.flatnonzero(np.bincount(v[~back], minlength=g.size) > 1)
+    return Tree(source, dp, pred_node, g, tight, set(tied.tolist()) if len(tied) else None)
 
 
 def shortest_tree(c: Compiled, w: Weights, f: Filter, source: int, *,
@@ -324,18 +347,27 @@ def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
     def seg_value(a: int, b: int, layered: bool, forbid: frozenset[int]):
         return tree(a, layered, forbid).value(b + n if layered else b)
 
+    none: frozenset[int] = frozenset()
+    if not via:  # one tree, one walk: the common case (every comparison side)
+        t = tree(origin, require_us, none)
+        target = dest + n if require_us else dest
+        if not t.reaches(target):
+            return Join(None, None)
+        walk = t._walk(target)
+        tail_l, arc_l, sec_l = t.graph.lists
+        arcs = [arc_l[a] for a in reversed(walk)]
+        if not require_us or len({tail_l[a] % n for a in walk} | {dest}) == len(walk) + 1:
+            return Join(arcs, (int(t.primary[target]), int(sum(sec_l[a] for a in walk))))
     heap: list = []
     counter = 0
-    none: frozenset[int] = frozenset()
     for order in permutations(via):
         stops = (origin, *order, dest)
         legs = tuple(zip(stops, stops[1:], strict=False))
-        vals = [seg_value(a, b, False, none) for a, b in legs]
         for j in (range(len(legs)) if require_us else (-1,)):
             total = [0, 0]
             ok = True
             for i, (a, b) in enumerate(legs):
-                v = seg_value(a, b, True, none) if i == j else vals[i]
+                v = seg_value(a, b, i == j, none)
                 if v is None:
                     ok = False
                     break
