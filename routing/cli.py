@@ -238,7 +238,10 @@ def _graph():
 
     if state.data is not None:
         _dataset()  # says which files come from the default, before the build
-    graph = load_graph(state.data, progress=progress)
+    from networks.progress import reporting
+
+    with reporting(progress):  # first runs report from deep inside the build
+        graph = load_graph(state.data, progress=progress)
     return graph
 
 
