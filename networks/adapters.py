@@ -25,6 +25,7 @@ import pandas as pd
 
 from networks.datasets import MAX_SEA_ACCESS_KM, _csv_rows, default_dataset
 from networks.errors import BypassError, DatasetError, DatasetErrors
+from networks.plausibility import MAX_COAST_KM, coast
 
 # The import rules are documented with the schema (docs/datasets.md), so they
 # live in networks.schema; adapters uses them (one way: schema imports nothing).
@@ -151,7 +152,9 @@ def import_ports(fmt: str, source: str | Path | None = None,
     records, seen = [], set()
     skipped = {"no or malformed UN/LOCODE": 0, "bad position": 0, "duplicate UN/LOCODE": 0,
                "country not selected": 0, "outside the modelled regions": 0,
-               f"inland, > {MAX_SEA_ACCESS_KM:g} km from the sea network": 0}
+               f"inland, > {MAX_SEA_ACCESS_KM:g} km from the sea network": 0,
+               f"off the coast, > {MAX_COAST_KM:g} km from the coastline (an offshore "
+               "terminal)": 0}
     for line, r in raw:
         code = re.sub(r"\s+", "", str(r["locode"] or "")).upper()
         if not re.match(LOCODE_PATTERN, code):
@@ -179,6 +182,11 @@ def import_ports(fmt: str, source: str | Path | None = None,
         if _sea_km(lon, lat) > MAX_SEA_ACCESS_KM:
             skipped[f"inland, > {MAX_SEA_ACCESS_KM:g} km from the sea network"] += 1
             continue
+        if coast(lon, lat)[2] > MAX_COAST_KM:
+            # The dataset's plausibility check would reject it (networks.plausibility).
+            skipped[f"off the coast, > {MAX_COAST_KM:g} km from the coastline (an offshore "
+                    "terminal)"] += 1
+            continue
         seen.add(code)
         handling, dwell = defaults.get(region, defaults["asia"])
         records.append({
@@ -202,4 +210,4 @@ def write_ports(frame: pd.DataFrame, out: str | Path) -> None:
     """Write an imported port table atomically (CSV, or Parquet by extension)."""
     from networks.export import write_frame
 
-    write_frame(frame, out)
+    write_frame(frame, out, for_people=False)  # a dataset file: must read back unchanged

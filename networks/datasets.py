@@ -38,7 +38,14 @@ from shapely.geometry.base import BaseGeometry
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
 from networks.params import parameter  # re-exported: callers read parameters from here
-from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
+from networks.schema import (
+    PARAMETERS,
+    TABLE_FORMATS,
+    TABLES,
+    Field,
+    TableSchema,
+    parameter_bound,
+)
 
 __all__ = [
     "Dataset",
@@ -156,13 +163,18 @@ def _parse(value: object, f: Field, file: str, line: int) -> tuple[object, Datas
         if not math.isfinite(num):
             return None, DatasetError(file, "not a finite number", row=line, field=f.name,
                                       value=v, expected="a finite number")
-        if f.minimum is not None and num < f.minimum:
-            what = "negative value" if f.minimum == 0 else "value out of range"
-            return None, DatasetError(file, what, row=line, field=f.name, value=v,
-                                      expected=f">= {f.minimum:g}")
+        if f.minimum is not None and (num < f.minimum
+                                      or (f.exclusive_minimum and num == f.minimum)):
+            what = "negative value" if f.minimum == 0 and num < 0 else "value out of range"
+            return None, DatasetError(
+                file, what, row=line, field=f.name, value=v,
+                expected=f"{'>' if f.exclusive_minimum else '>='} {f.minimum:g}"
+                         f"{' ' + f.unit if f.unit else ''} (range {f.range_text()})")
         if f.maximum is not None and num > f.maximum:
-            return None, DatasetError(file, "value out of range", row=line, field=f.name,
-                                      value=v, expected=f"<= {f.maximum:g}")
+            return None, DatasetError(
+                file, "value out of range", row=line, field=f.name, value=v,
+                expected=f"<= {f.maximum:g}{' ' + f.unit if f.unit else ''} "
+                         f"(range {f.range_text()})")
         return (int(num) if f.type == "int" else num), None
     if f.type == "wkt":
         try:
@@ -448,9 +460,15 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
                     problems.append(DatasetError(file, "parameter value is not a number",
                                                  row=line, field=name, value=v,
                                                  expected="a number"))
-                elif v < 0:
-                    problems.append(DatasetError(file, "negative parameter", row=line,
-                                                 field=name, value=v, expected=">= 0"))
+                else:
+                    bound = parameter_bound(name)
+                    if (v < bound.minimum or v > bound.maximum
+                            or (bound.exclusive_minimum and v == bound.minimum)):
+                        what = ("negative parameter" if v < 0 else
+                                "parameter must be > 0" if v == bound.minimum
+                                else "parameter out of range")
+                        problems.append(DatasetError(file, what, row=line, field=name, value=v,
+                                                     expected=bound.text()))
                 for extra in ("unit", "source"):
                     if not str(val.get(extra, "")).strip():
                         problems.append(DatasetError(file, f"parameter has no {extra}", row=line,
@@ -616,6 +634,12 @@ def _load(root: Path) -> _Loaded:
     got.params_file = str(ppath)
     _check_references(got.tables, got.files, defaulted, problems, got.warnings)
     _check_geometry(got.tables, got.files, problems)
+    if not is_default and "ports" in got.tables and not problems:
+        # Plausibility against the world (coasts, countries, link geometry): needs the
+        # country polygons, not the sea network or the graph.
+        from networks.plausibility import check_dataset
+
+        check_dataset(got.tables, got.files, problems, got.warnings)
     return got
 
 

@@ -20,6 +20,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.exceptions import TyperException
 
@@ -124,10 +125,19 @@ def _main(
     _setup_logging(quiet)
 
 
+def esc(value: object) -> str:
+    """User data (names, ids, paths) as literal text in rich output, never markup.
+
+    Why: a port named ``[/b]Manzanillo`` or a --data path with ``[/dim]`` in it
+    would otherwise be read as a closing tag (rich raises MarkupError).
+    """
+    return escape(str(value))
+
+
 def progress(message: str) -> None:
     """Progress on long work goes to stderr so --json output stays clean."""
     if not state.quiet:
-        err.print(f"[dim]{message}[/dim]")
+        err.print(f"[dim]{esc(message)}[/dim]")
 
 
 def _dataset():
@@ -136,7 +146,8 @@ def _dataset():
     dataset = load_dataset(state.data)
     if dataset.filled_from_default and not state.quiet:
         err.print(
-            f"[dim]{state.data}: using the default for {', '.join(dataset.filled_from_default)}"
+            f"[dim]{esc(state.data)}: using the default for "
+            f"{esc(', '.join(dataset.filled_from_default))}"
             "[/dim]"
         )
     return dataset  # its warnings were logged while loading (see _setup_logging)
@@ -171,7 +182,7 @@ def ports(json_: JsonOption = False) -> None:
     for r in rows.itertuples():
         cap = "unlimited" if r.capacity_teu_per_year != r.capacity_teu_per_year else (
             f"{r.capacity_teu_per_year:,.0f}")
-        t.add_row(r.locode, r.name, r.country, r.region, r.role, cap,
+        t.add_row(*map(esc, (r.locode, r.name, r.country, r.region, r.role)), cap,
                   f"{r.handling_usd_per_teu:,.0f}", f"{r.dwell_h:g}")
     out.print(t)
 
@@ -201,7 +212,8 @@ def distance(
     if json_:
         _emit_json({"from": a, "to": b, "nm": round(nm, 1), "km": round(km, 1)})
     else:
-        out.print(f"{names[a]} ({a}) -> {names[b]} ({b}): {nm:,.0f} nm ({km:,.0f} km) by sea")
+        out.print(f"{esc(names[a])} ({esc(a)}) -> {esc(names[b])} ({esc(b)}): {nm:,.0f} nm "
+                  f"({km:,.0f} km) by sea")
 
 
 # --------------------------------------------------------------------------- routes
@@ -234,11 +246,14 @@ SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 
 
 def _graph():
+    from networks.progress import reporting
     from networks.store import load_or_build  # no pandas on a warm start
 
     if state.data is not None:
         _dataset()  # says which files come from the default, before the build
-    return load_or_build(state.data, _cold_build, progress=progress)
+
+    with reporting(progress):  # first runs report from deep inside the build
+        return load_or_build(state.data, _cold_build, progress=progress)
 
 
 def _cold_build(data_dir, progress_, dataset):
@@ -296,7 +311,7 @@ def _legs_table(route, title: str) -> Table:
         elif leg.us_waters_nm.get("territorial", 0) > 0:
             note.append(f"US 12 nm: {leg.us_waters_nm['territorial']:.0f} nm")
         label = leg.kind if leg.mode == "transfer" else leg.mode
-        t.add_row(label, leg.from_id, leg.to_id,
+        t.add_row(esc(label), esc(leg.from_id), esc(leg.to_id),
                   f"{leg.distance_km:,.0f}", f"{leg.time_h:,.1f}",
                   f"{leg.cost_usd_per_teu:,.0f}", f"{leg.co2_kg_per_teu:,.0f}", " ".join(note))
     tot = route.totals
@@ -380,31 +395,32 @@ def route(
         _emit_json(payload)
         return
     names = graph.nodes
-    out.print(f"[b]{names[origin]['name']} ({origin}) -> {names[dest]['name']} ({dest})[/b], "
+    out.print(f"[b]{esc(names[origin]['name'])} ({esc(origin)}) -> "
+              f"{esc(names[dest]['name'])} ({esc(dest)})[/b], "
               f"minimising {objective}")
     for side, title in SIDES:
         r = result[side]
         if r is None:
-            out.print(f"\n[b]{title}[/b]: none. {result['reasons'].get(side, '')}")
+            out.print(f"\n[b]{title}[/b]: none. {esc(result['reasons'].get(side, ''))}")
             continue
         out.print()
         out.print(_legs_table(r, f"{title}: {r.totals['cost_usd_per_teu']:,.0f} USD/TEU, "
                                  f"{r.totals['time_days']:.1f} days via "
-                                 f"{' -> '.join(r.totals['ports'])}"))
+                                 f"{esc(' -> '.join(r.totals['ports']))}"))
         for i, alt in enumerate(extra.get(side, [])[1:], start=2):
             tt = alt.totals
             out.print(f"  alternative {i}: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
-                      f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}")
+                      f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}")
     if ruled_out is not None:
         tt = ruled_out.totals
         out.print(f"\n--strict-waters rules out the default rule's US-free best: "
                   f"{tt['cost_usd_per_teu']:,.0f} USD/TEU, {tt['time_days']:.1f} days via "
-                  f"{' -> '.join(tt['ports'])}, {tt['us_waters_nm']['territorial']:.0f} nm "
+                  f"{esc(' -> '.join(tt['ports']))}, {tt['us_waters_nm']['territorial']:.0f} nm "
                   "inside the US 12 nm zone")
     if best_any is not None:
         tt = best_any.totals
         out.print(f"\nBest route allowed to use the US: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
-                  f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}"
+                  f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}"
                   f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}")
     a, b = result["us_free"], result["via_us"]
     if a is not None and b is not None:
@@ -462,7 +478,7 @@ def frontier(
         return
     for side, title in SIDES:
         if side not in fronts:
-            out.print(f"[b]{title}[/b]: none. {reasons[side]}")
+            out.print(f"[b]{title}[/b]: none. {esc(reasons[side])}")
             continue
         t = Table(title=f"{title}: {len(fronts[side])} Pareto-optimal routes", title_justify="left")
         for label in ("USD/TEU", "days", "CO2 kg/TEU", "ports", "borders", "hypothetical"):
@@ -472,8 +488,8 @@ def frontier(
             tt = p.totals
             borders = [leg.from_id.split(":")[0] for leg in p.legs if leg.kind.startswith("border")]
             t.add_row(f"{tt['cost_usd_per_teu']:,.0f}", f"{tt['time_days']:.1f}",
-                      f"{tt['co2_kg_per_teu']:,.0f}", " -> ".join(tt["ports"]),
-                      ", ".join(borders) or "-", "yes" if tt["hypothetical_services"] else "")
+                      f"{tt['co2_kg_per_teu']:,.0f}", esc(" -> ".join(tt["ports"])),
+                      esc(", ".join(borders)) or "-", "yes" if tt["hypothetical_services"] else "")
         out.print(t)
 
 
@@ -554,7 +570,7 @@ def plan(
         for cap in sorted(p.capacities, key=lambda c: -c.used_teu_per_year):
             if cap.used_teu_per_year <= 0:
                 continue
-            t.add_row(cap.id, f"{cap.used_teu_per_year:,.0f}",
+            t.add_row(esc(cap.id), f"{cap.used_teu_per_year:,.0f}",
                       f"{cap.used_teu_per_year / cap.capacity_teu_per_year:.0%}",
                       f"{cap.shadow_price_usd_per_teu:,.2f}",
                       "[b]yes[/b]" if cap.binding else "")
@@ -584,10 +600,10 @@ def export(
     graph = _graph()
     if gpkg is not None:
         write_geopackage(graph, gpkg)
-        out.print(f"wrote {gpkg} (layers nodes, edges; EPSG:4326)")
+        out.print(f"wrote {esc(gpkg)} (layers nodes, edges; EPSG:4326)")
     if csv is not None:
         write_table(edge_table(graph), csv)
-        out.print(f"wrote {csv} ({graph.number_of_edges()} edges)")
+        out.print(f"wrote {esc(csv)} ({graph.number_of_edges()} edges)")
 
 
 # --------------------------------------------------------------------------- data
@@ -614,7 +630,7 @@ def data_schema(
     from networks.atomic import write_text_atomic
 
     write_text_atomic(out_file, text)
-    out.print(f"wrote {out_file}")
+    out.print(f"wrote {esc(out_file)}")
 
 
 @data_app.command("validate")
@@ -651,7 +667,7 @@ def data_export(
     from networks.datasets import export_dataset
 
     written = export_dataset(_dataset(), folder, force=force, land_links=land_links)
-    out.print(f"wrote {folder}: {', '.join(written)}")
+    out.print(f"wrote {esc(folder)}: {esc(', '.join(written))}")
 
 
 @data_app.command("import-ports")
@@ -670,7 +686,7 @@ def data_import_ports(
     write_ports(frame, out_file)
     for note in notes:
         progress(note)
-    out.print(f"wrote {out_file}: {len(frame)} ports (rules for missing fields: "
+    out.print(f"wrote {esc(out_file)}: {len(frame)} ports (rules for missing fields: "
               "docs/datasets.md, networks/adapters.py)")
 
 
@@ -684,7 +700,7 @@ ScenarioOption = Annotated[str, typer.Option(
     "--scenario", help="Tariff scenario: a shipped name (status_quo, duty_25pct, duty_35pct, "
     "border_closure_risk) or a .toml file.")]
 CargoValue = Annotated[float | None, typer.Option(
-    "--cargo-value", min=0, help="Cargo value USD/TEU for every pair (default: the demand "
+    "--cargo-value", min=0, max=1e8, help="Cargo value USD/TEU for every pair (default: the demand "
     "table's cargo_value_usd_per_teu, else 40,000).")]
 
 
@@ -744,7 +760,7 @@ def compare(
         return
     f = comp.frame
     sc = comp.scenario
-    t = Table(title=f"US-free vs through the US, scenario {sc.name} (as of {sc.as_of}); "
+    t = Table(title=f"US-free vs through the US, scenario {esc(sc.name)} (as of {sc.as_of}); "
                     "Δ = US-free minus via US", title_justify="left", show_edge=False)
     for label in ("from", "to", "US-free\nUSD/TEU", "US-free\ndays", "via US\nUSD/TEU",
                   "via US\ndays", "Δ\nUSD/TEU", "Δ\n%", "Δ\ndays", "break-even\nUSD/TEU",
@@ -756,7 +772,7 @@ def compare(
             r.favours, "-")
         hyp_free = "*" if r.us_free_hypothetical else ""
         hyp_us = "*" if r.via_us_hypothetical else ""
-        t.add_row(r.origin, r.destination,
+        t.add_row(esc(r.origin), esc(r.destination),
                   _num(r.us_free_total_usd_per_teu, ",.0f") + hyp_free,
                   _num(r.us_free_days, ".1f"),
                   _num(r.via_us_total_usd_per_teu, ",.0f") + hyp_us, _num(r.via_us_days, ".1f"),
@@ -771,14 +787,14 @@ def compare(
     out.print(f"\n[b]{s['pairs_us_free']} of {s['pairs']} pairs "
               f"({_num(s['share_pairs_us_free'], '.0%')}) and "
               f"{_num(s['share_teu_us_free'], '.0%')} of demand volume favour the US-free "
-              f"route[/b] under {sc.name}. Break-even: the extra US-transit charge at which "
+              f"route[/b] under {esc(sc.name)}. Break-even: the extra US-transit charge at which "
               "both cost the same (<= 0: US-free already cheaper).")
     st = Table(title="All scenarios (same routes)", title_justify="left", show_edge=False)
     for label in ("scenario", "pairs US-free", "share of pairs", "TEU/yr US-free",
                   "share of TEU", "median break-even USD/TEU"):
         st.add_column(label, justify="left" if label == "scenario" else "right")
     for rec in summary.itertuples(index=False):
-        st.add_row(rec.scenario, f"{rec.pairs_us_free} of {rec.pairs}",
+        st.add_row(esc(rec.scenario), f"{rec.pairs_us_free} of {rec.pairs}",
                    _num(rec.share_pairs_us_free, ".0%"), _num(rec.teu_per_year_us_free, ",.0f"),
                    _num(rec.share_teu_us_free, ".0%"),
                    _num(rec.median_breakeven_usd_per_teu, "+,.0f"))
@@ -804,9 +820,9 @@ def report(
     progress("report: drawing maps...")
     paths = write_report(comp, out_dir, node_attrs=node_attributes(graph))
     s = comp.summary()
-    out.print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    out.print(f"wrote {esc(', '.join(str(p) for p in paths.values()))}")
     out.print(f"{s['pairs_us_free']} of {s['pairs']} pairs favour the US-free route under "
-              f"{comp.scenario.name}")
+              f"{esc(comp.scenario.name)}")
 
 
 @app.command()
@@ -893,7 +909,7 @@ def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, turning errors into one line + exit code."""
     argv = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args=argv, prog_name="bypass", standalone_mode=False)
+        rc = app(args=argv, prog_name="bypass", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -914,12 +930,32 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"bypass: error: {exc}\n")
         return exit_code(exc)
     except KeyboardInterrupt:
-        sys.stderr.write("bypass: interrupted\n")
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         return 141
-    return 0
+    if rc == INTERRUPTED:  # typer turns Ctrl-C into exit code 130 and returns it
+        return _interrupted()
+    return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
+
+
+#: Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
+
+
+def _interrupted() -> int:
+    """An interrupted run: say so, exit 130. Outputs are atomic, so none is half-written."""
+    sys.stderr.write("bypass: interrupted (no output was left half-written)\n")
+    return INTERRUPTED
+
+
+def run() -> None:
+    """``bypass`` / ``python -m routing.cli``: main() with Ctrl-C during start-up handled too."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = _interrupted()
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()
