@@ -94,8 +94,12 @@ def _setup_logging(quiet: bool) -> None:
 
 @contextlib.contextmanager
 def _silenced() -> Iterator[None]:
-    """Hold library warnings back (a command that lists them itself)."""
-    loggers = [logging.getLogger(n) for n in ("networks", "routing")]
+    """Hold back the dataset and build warnings (``data validate`` lists them itself).
+
+    Cache warnings (an unwritable cache folder, a rejected cache file) still show.
+    """
+    loggers = [logging.getLogger(n) for n in ("networks.datasets", "networks.build",
+                                               "networks.plausibility")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)
