@@ -83,13 +83,17 @@ _HANDLER = _StderrHandler()
 
 
 def _setup_logging(quiet: bool) -> None:
-    """Route the library's ``logging`` warnings to stderr (``-q``: errors only)."""
+    """Route the library's ``logging`` warnings to stderr (``-q``: errors and cache trouble)."""
     for name in ("networks", "routing"):
         logger = logging.getLogger(name)
         if _HANDLER not in logger.handlers:
             logger.addHandler(_HANDLER)
-        logger.propagate = False
+        # Records still propagate: a host that configured the root logger (or
+        # pytest's caplog) sees them too; a plain shell has no root handler.
         logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    # Cache trouble costs every later run half a minute: said even with -q.
+    for name in ("networks.atomic", "networks.store"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @contextlib.contextmanager
