@@ -10,6 +10,8 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
+    "corridors": "corridors",
+    "CorridorSet": "corridors",
     "frontier": "frontier",
     "plan": "plan",
     "plan_frontier": "plan",
@@ -27,6 +29,7 @@ _EXPORTS = {
 
 __all__ = [
     "CapacityUse",
+    "CorridorSet",
     "Frontier",
     "Leg",
     "Plan",
@@ -35,6 +38,7 @@ __all__ = [
     "Route",
     "alternatives",
     "compare_route",
+    "corridors",
     "frontier",
     "plan",
     "plan_frontier",
@@ -42,6 +46,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .corridors import CorridorSet, corridors
     from .frontier import frontier
     from .plan import plan, plan_frontier
     from .query import alternatives, compare_route, solve_route
