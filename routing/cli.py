@@ -743,6 +743,106 @@ def compare(
               "disruption scenarios model policy risk, not current law.[/dim]")
 
 
+AllowHyp = Annotated[bool, typer.Option(
+    "--allow-hypothetical", help="Also use sea legs with no scheduled service (priced as a "
+    "charter, flagged).")]
+CorridorScenario = Annotated[str, typer.Option(
+    "--scenario", help="Scenario: a shipped name (status_quo, duty_25pct, duty_35pct, "
+    "border_closure_risk, inbond_suspended, mx_pacific_congestion, cusma_review) or a .toml "
+    "file.")]
+
+
+@app.command()
+def corridors(
+    from_: Annotated[str, typer.Option("--from", help="Origin hub or port (id or name).")],
+    to: Annotated[str, typer.Option("--to", help="Asian destination port (id or name).")],
+    objective: ObjectiveOption = "cost",
+    scenario: CorridorScenario = "status_quo",
+    cargo_value: CargoValue = None,
+    allow_hypothetical: AllowHyp = False,
+    strict_waters: Strict = False,
+    avoid: Avoid = None,
+    avoid_country: AvoidCountry = None,
+    avoid_mode: AvoidMode = None,
+    json_: JsonOption = False,
+    csv: CsvOption = None,
+) -> None:
+    """Best route through each gateway (Mexican, Canadian by sea or in bond, US) and what
+    it would take for each to win, under every scenario."""
+    import pandas as pd
+
+    from routing.corridors import CORRIDOR_SCENARIOS
+    from routing.corridors import corridors as solve_corridors
+    from routing.scenarios import load_scenario
+
+    sc = load_scenario(scenario)
+    graph = _graph()
+    origin = _place(graph, from_, ("hub", "port"), "origin")
+    dest = _place(graph, to, ("port",), "destination")
+    kw = _route_kwargs(graph, objective, None, None, None, avoid, strict_waters, False,
+                       avoid_country, avoid_mode)
+    opts = dict(objective=objective, allow_hypothetical=allow_hypothetical,
+                strict_waters=strict_waters, avoid=kw["avoid"],
+                avoid_countries=kw["avoid_countries"], avoid_modes=kw["avoid_modes"],
+                cargo_value_usd_per_teu=cargo_value)
+    result = solve_corridors(graph, origin, dest, scenario=sc, **opts)
+    names = [n for n in CORRIDOR_SCENARIOS if n != sc.name]
+    others = [solve_corridors(graph, origin, dest, scenario=n, **opts) for n in names]
+    if csv is not None:
+        write_table(pd.concat([result.to_frame()] + [o.to_frame() for o in others],
+                              ignore_index=True), csv)
+    if json_:
+        payload = result.to_dict()
+        payload["scenarios"] = [
+            {"scenario": o.scenario.name, "best": None if o.best is None else o.best.gateway,
+             "switch": o.to_dict()["switch"]} for o in (result, *others)]
+        _emit_json(payload)
+        return
+    nd = graph.nodes
+    out.print(f"[b]{nd[origin]['name']} ({origin}) -> {nd[dest]['name']} ({dest})[/b]: best "
+              f"route through each gateway, minimising {objective}, scenario {sc.name}, "
+              f"cargo value {result.cargo_value_usd_per_teu:,.0f} USD/TEU")
+    t = Table(show_edge=False, title_justify="left",
+              title="switch = extra charge per TEU on the winner at which the gateway ties")
+    for label in ("gateway", "port", "USD/TEU", "days", "route ports", "US transit",
+                  "switch\nUSD/TEU", "switch\n% value", "note"):
+        t.add_column(label, justify="right" if label in ("USD/TEU", "days") or
+                     label.startswith("switch") else "left", no_wrap=label != "note")
+    rows = {r["gateway"]: r for r in result.thresholds()}
+    for c in result.corridors:
+        if c.route is None:
+            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{c.reason}[/dim]")
+            continue
+        tot = c.route.totals
+        us = "[red]in bond[/red]" if c.in_bond else ("[red]yes[/red]" if c.us_transit else "no")
+        note = "[yellow]hypothetical leg[/yellow]" if tot["hypothetical_services"] else ""
+        win = result.best is c
+        r = rows.get(c.gateway)
+        t.add_row(f"[b]{c.gateway}[/b]" if win else c.gateway, c.gateway_port or "-",
+                  f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", " > ".join(tot["ports"]), us,
+                  "[green]best[/green]" if win else _num(r["switch_usd_per_teu"], ",.0f"),
+                  "" if win else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
+    out.print(t)
+    st = Table(show_edge=False, title_justify="left",
+               title="Every scenario: winner, and switch USD/TEU per gateway (- = none)")
+    st.add_column("scenario")
+    st.add_column("best")
+    for c in result.corridors:
+        st.add_column(c.gateway, justify="right")
+    for o in (result, *others):
+        th = {r["gateway"]: r["switch_usd_per_teu"] for r in o.thresholds()}
+        st.add_row(o.scenario.name, "-" if o.best is None else o.best.gateway,
+                   *[("best" if o.best is not None and c.gateway == o.best.gateway
+                      else _num(th.get(c.gateway, float("nan")), ",.0f"))
+                     for c in o.corridors])
+    out.print()
+    out.print(st)
+    out.print("[dim]In bond = a Mexican box crossing the US by land to a non-US port; it is "
+              "US transit. Scenario charges apply to US-transit corridors (and port dwell to "
+              "routes through a congested port); they model policy risk, not current law."
+              "[/dim]")
+
+
 @app.command()
 def report(
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],

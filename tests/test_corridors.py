@@ -310,3 +310,60 @@ def test_real_inbond_suspended_offers_no_us_transit(graph):
                        allow_hypothetical=hyp)
         assert not [c for c in cs.corridors if c.route is not None and c.us_transit]
         assert cs.best is not None
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _run(capsys, *args):
+    from routing.cli import main
+
+    code = main(list(args))
+    cap = capsys.readouterr()
+    return code, cap.out, cap.err
+
+
+def test_cli_json_lists_all_six_gateways(capsys, tmp_path):
+    import json
+
+    code, out, _ = _run(capsys, "-q", "corridors", "--from", "MTY", "--to", "CNSHA", "--json",
+                        "--csv", str(tmp_path / "c.csv"))
+    assert code == 0
+    data = json.loads(out)
+    assert {"from", "to", "scenario", "corridors"} <= set(data)
+    assert (data["from"], data["to"], data["scenario"]) == ("MTY", "CNSHA", "status_quo")
+    by = {c["gateway"]: c for c in data["corridors"]}
+    assert list(by) == list(FAMILY_NAMES)
+    for c in data["corridors"]:
+        assert set(c) >= {"gateway", "us_transit", "in_bond", "legs", "totals", "reason"}
+        assert (c["legs"] is None) == bool(c["reason"])
+    inb = by["ca_pacific_inbond"]
+    assert inb["us_transit"] is True and inb["in_bond"] is True and inb["legs"]
+    assert by["ca_pacific_sea"]["legs"] is None
+    assert "--allow-hypothetical" in by["ca_pacific_sea"]["reason"]
+    assert {s["scenario"] for s in data["scenarios"]} >= {"inbond_suspended", "cusma_review"}
+    import pandas as pd
+
+    frame = pd.read_csv(tmp_path / "c.csv")
+    assert set(frame["gateway"]) == set(FAMILY_NAMES)
+
+    code, out, _ = _run(capsys, "-q", "corridors", "--from", "MTY", "--to", "CNSHA", "--json",
+                        "--allow-hypothetical")
+    sea = {c["gateway"]: c for c in json.loads(out)["corridors"]}["ca_pacific_sea"]
+    assert code == 0 and sea["legs"] and sea["us_transit"] is False
+    assert sea["totals"]["hypothetical_services"] >= 1
+
+
+def test_cli_inbond_suspended_and_errors(capsys):
+    import json
+
+    code, out, _ = _run(capsys, "-q", "corridors", "--from", "GDL", "--to", "KRPUS", "--json",
+                        "--scenario", "inbond_suspended")
+    assert code == 0
+    assert not [c for c in json.loads(out)["corridors"] if c["us_transit"]]
+    code, out, err = _run(capsys, "-q", "corridors", "--from", "MTY", "--to", "MXZLO")
+    assert code != 0 and out == "" and len(err.strip().splitlines()) == 1
+    assert "Asian port" in err
+    code, out, err = _run(capsys, "-q", "corridors", "--from", "MTY", "--to", "CNSHA",
+                          "--scenario", "nope")
+    assert code == 2 and "unknown scenario" in err
