@@ -443,6 +443,12 @@ def plan(
         "--frontier", min=0, max=50,
         help="Also sweep the system cost-vs-time frontier with this many points (0: off).")
     ] = 0,
+    by_corridor: Annotated[bool, typer.Option(
+        "--by-corridor", help="Yearly volume per gateway corridor, with and without US "
+        "transit, at demand x1 and each --stress multiplier.")] = False,
+    stress: Annotated[list[float] | None, typer.Option(
+        "--stress", help="Demand multiplier for --by-corridor (repeatable; default 1.5 and 2).")
+    ] = None,
     json_: JsonOption = False,
     csv: CsvOption = None,
 ) -> None:
@@ -484,17 +490,34 @@ def plan(
         for name, allow in (("us_free", False), ("us_allowed", True)):
             sweeps[name] = plan_frontier(graph, table, frontier_points, allow_us=allow,
                                          max_days=max_days, strict_waters=strict_waters)
+    stress_frame = None
+    if by_corridor:
+        from routing.plan import corridor_stress
+
+        factors = [1.0, *[f for f in (stress if stress is not None else [1.5, 2.0]) if f != 1.0]]
+        progress(f"plan: volume per corridor at demand x{', x'.join(f'{f:g}' for f in factors)}")
+        stress_frame = corridor_stress(graph, table, factors, max_days=max_days,
+                                       strict_waters=strict_waters)
+    elif stress:
+        raise BypassError("--stress needs --by-corridor")
     if csv is not None:
         import pandas as pd
 
-        write_table(pd.concat([p.to_frame().assign(scenario=s) for s, p in plans.items()],
+        write_table(stress_frame if stress_frame is not None else
+                    pd.concat([p.to_frame().assign(scenario=s) for s, p in plans.items()],
                               ignore_index=True), csv)
     if json_:
         payload = {s: p.to_dict() for s, p in plans.items()}
         if sweeps:
             payload["frontier"] = {s: f.to_dict()["points"] for s, f in sweeps.items()}
+        if stress_frame is not None:
+            payload["by_corridor"] = [
+                {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+                for rec in stress_frame.to_dict(orient="records")]
         _emit_json(payload)
         return
+    if stress_frame is not None:
+        _print_corridor_stress(stress_frame)
     for name, title in (("us_free", "Without US transit"), ("us_allowed", "US transit allowed")):
         p = plans[name]
         served = sum(p.demand.values()) - sum(p.unserved.values())
@@ -524,6 +547,32 @@ def plan(
                           f"{row.teu_hours / 24 / 1e6:,.2f}",
                           f"{row.unserved_teu_per_year:,.0f}")
             out.print(f)
+
+
+def _print_corridor_stress(frame) -> None:
+    """Volume per gateway corridor, one column per (demand multiplier, side)."""
+    t = Table(title="Yearly TEU per gateway corridor (x = demand multiplier)",
+              title_justify="left", show_edge=False)
+    t.add_column("gateway")
+    keys = list(dict.fromkeys(zip(frame["demand_factor"], frame["side"], strict=True)))
+    for f, side in keys:
+        t.add_column(f"x{f:g}\n{'no US' if side == 'us_free' else 'US allowed'}",
+                     justify="right")
+    for gw in dict.fromkeys(frame["gateway"]):
+        cells = []
+        for f, side in keys:
+            sel = frame[(frame["demand_factor"] == f) & (frame["side"] == side)
+                        & (frame["gateway"] == gw)]
+            cells.append(_num(float(sel["teu_per_year"].iloc[0]), ",.0f") if len(sel) else "-")
+        t.add_row(gw, *cells)
+    out.print()
+    out.print(t)
+    for f, side in keys:
+        sel = frame[(frame["demand_factor"] == f) & (frame["side"] == side)]
+        binding = sel["binding"].iloc[0] if len(sel) else ""
+        hyp = float(sel["hypothetical_teu_per_year"].sum())
+        out.print(f"x{f:g} {'without US transit' if side == 'us_free' else 'US allowed'}: "
+                  f"binding {binding or 'none'}; on hypothetical sea legs {hyp:,.0f} TEU/yr")
 
 
 @app.command()

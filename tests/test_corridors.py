@@ -367,3 +367,45 @@ def test_cli_inbond_suspended_and_errors(capsys):
     code, out, err = _run(capsys, "-q", "corridors", "--from", "MTY", "--to", "CNSHA",
                           "--scenario", "nope")
     assert code == 2 and "unknown scenario" in err
+
+
+# --------------------------------------------------------------------------- plan
+
+
+def test_plan_by_corridor_overflows_into_us_and_canadian_gateways():
+    import pandas as pd
+
+    from routing.plan import corridor_stress
+
+    g = family_graph()
+    for p in ("MXP", "MXQ", "MXG"):
+        g.nodes[p]["capacity_teu_per_year"] = 100.0
+    demand = pd.DataFrame({"origin": ["H"], "destination": ["A1"], "teu_per_year": [250.0]})
+    f = corridor_stress(g, demand, (1.0, 2.0))
+    for (factor, side), grp in f.groupby(["demand_factor", "side"]):
+        assert grp["teu_per_year"].sum() == pytest.approx(250.0 * factor)
+    vol = f.set_index(["demand_factor", "side", "gateway"])["teu_per_year"]
+    mexican = ["mx_pacific", "mx_gulf"]
+    # x1: the Mexican gateways carry everything, on both sides.
+    for side in ("us_free", "us_allowed"):
+        assert sum(vol[(1.0, side, gw)] for gw in mexican) == pytest.approx(250.0)
+    # x2: Mexican ports are full; without the US the rest cannot move (the sea leg to
+    # Canada also loads at a full Mexican port), with the US it overflows north.
+    assert sum(vol[(2.0, "us_free", gw)] for gw in mexican) == pytest.approx(300.0)
+    assert vol[(2.0, "us_free", "unserved")] == pytest.approx(200.0)
+    north = ["ca_pacific_inbond", "us_pacific", "us_gulf"]
+    assert sum(vol[(2.0, "us_allowed", gw)] for gw in north) == pytest.approx(200.0)
+    binding = f[(f.demand_factor == 2.0) & (f.side == "us_allowed")]["binding"].iloc[0]
+    assert all(p in binding for p in ("MXP", "MXQ", "MXG"))
+
+
+def test_cli_plan_by_corridor_json(capsys):
+    import json
+
+    code, out, _ = _run(capsys, "-q", "plan", "--by-corridor", "--stress", "1.5", "--json")
+    assert code == 0
+    rows = json.loads(out)["by_corridor"]
+    assert {r["demand_factor"] for r in rows} == {1.0, 1.5}
+    assert {r["gateway"] for r in rows} >= set(FAMILY_NAMES) | {"unserved"}
+    code, _, err = _run(capsys, "-q", "plan", "--stress", "2")
+    assert code != 0 and "--by-corridor" in err
