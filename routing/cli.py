@@ -901,13 +901,24 @@ def report(
     cargo_value: CargoValue = None,
     strict_waters: Strict = False,
     scheduled_only: Scheduled = False,
+    with_corridors: Annotated[bool, typer.Option(
+        "--corridors/--no-corridors", help="Include the gateway corridor section.")] = True,
 ) -> None:
     """Write comparison.csv/.parquet, a self-contained report.html and map.png."""
     from routing.report import node_attributes, write_report
 
     graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    found = None
+    if with_corridors:
+        from routing.corridors import CORRIDOR_SCENARIOS
+        from routing.report_corridors import corridor_results
+
+        progress("report: gateway corridors per pair and scenario...")
+        scs = [comp.scenario, *[n for n in CORRIDOR_SCENARIOS if n != comp.scenario.name]]
+        found = corridor_results(graph, comp.pairs, scs, allow_hypothetical=not scheduled_only,
+                                 strict_waters=strict_waters, cargo_value_usd_per_teu=cargo_value)
     progress("report: drawing maps...")
-    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph))
+    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), corridors=found)
     s = comp.summary()
     out.print(f"wrote {', '.join(str(p) for p in paths.values())}")
     out.print(f"{s['pairs_us_free']} of {s['pairs']} pairs favour the US-free route under "

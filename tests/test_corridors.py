@@ -382,7 +382,7 @@ def test_plan_by_corridor_overflows_into_us_and_canadian_gateways():
         g.nodes[p]["capacity_teu_per_year"] = 100.0
     demand = pd.DataFrame({"origin": ["H"], "destination": ["A1"], "teu_per_year": [250.0]})
     f = corridor_stress(g, demand, (1.0, 2.0))
-    for (factor, side), grp in f.groupby(["demand_factor", "side"]):
+    for (factor, _side), grp in f.groupby(["demand_factor", "side"]):
         assert grp["teu_per_year"].sum() == pytest.approx(250.0 * factor)
     vol = f.set_index(["demand_factor", "side", "gateway"])["teu_per_year"]
     mexican = ["mx_pacific", "mx_gulf"]
