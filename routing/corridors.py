@@ -48,6 +48,8 @@ import inspect
 import math
 import sys
 import types
+import weakref
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -233,6 +235,19 @@ def _adjacency(c: solver.Compiled, f: solver.Filter) -> list[list[int]]:
     return c.cache.get_or(("corridor-adj", f), make)
 
 
+#: Corridor trees per compiled graph, kept apart from the solver's small LRU so a
+#: sweep over every hub, family and scenario does not evict the route queries' caches.
+_TREES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_TREE_CACHE_SIZE = 1024
+
+
+def _tree_cache(c: solver.Compiled) -> OrderedDict:
+    cache = _TREES.get(c)
+    if cache is None:
+        cache = _TREES[c] = OrderedDict()
+    return cache
+
+
 _ASHORE, _RIDE_IN, _RIDE_OUT, _ASIA = 0, 1, 2, 3
 State = tuple[int, int, int]  # (node, phase, used a US arc)
 
@@ -331,8 +346,15 @@ def _tree(
                     heapq.heappush(heap, (nd, head[a], nph, nus))
         return best
 
-    key = ("corridor-tree", origin, family.name, f, w.key, extra_key)
-    return c.cache.get_or(key, make)
+    key = (origin, family.name, f, w.key, extra_key)
+    cache = _tree_cache(c)
+    if key in cache:
+        cache.move_to_end(key)
+        return cache[key]
+    tree = cache[key] = make()
+    if len(cache) > _TREE_CACHE_SIZE:
+        cache.popitem(last=False)
+    return tree
 
 
 def _path(tree: Mapping[State, tuple[int, State | None, int]], goal: State) -> list[int] | None:
