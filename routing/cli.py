@@ -567,6 +567,8 @@ def _print_corridor_stress(frame) -> None:
         t.add_row(gw, *cells)
     out.print()
     out.print(t)
+    out.print("[dim]other: boards outside the five gateway regions, or reaches a Mexican "
+              "port through the US[/dim]")
     for f, side in keys:
         sel = frame[(frame["demand_factor"] == f) & (frame["side"] == side)]
         binding = sel["binding"].iloc[0] if len(sel) else ""

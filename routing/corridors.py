@@ -498,26 +498,44 @@ class CorridorSet:
         raise KeyError(gateway)
 
     @cached_property
+    def _weights(self) -> tuple[float, float, float]:
+        return solver.objective_weights(self.options.get("objective", "cost"))
+
+    def objective_value(self, corridor: Corridor) -> float:
+        """The corridor in the objective's units: cost (USD/TEU, scenario charges
+        included), time (h, scenario delays and dwell included), CO2, or the blend."""
+        if corridor.route is None:
+            return math.nan
+        wc, wt, wo = self._weights
+        return (wc * corridor.total_usd_per_teu + wt * (corridor.route.time_h + corridor.extra_h)
+                + wo * corridor.route.co2_kg_per_teu)
+
+    @cached_property
     def best(self) -> Corridor | None:
-        """The cheapest corridor (scenario charges included; ties: family order)."""
+        """The corridor best on the objective (default: cheapest, scenario charges
+        included); ties go to the first in family order."""
         offered = [c for c in self.corridors if c.route is not None]
         if not offered:
             return None
-        return min(offered, key=lambda c: c.total_usd_per_teu)
+        return min(offered, key=self.objective_value)
 
     def thresholds(self) -> list[dict[str, Any]]:
         """Per corridor that is not the best: the charge on the winner at which it ties.
 
-        ``switch_usd_per_teu = total(corridor) - total(winner)`` (>= 0): an
-        extra charge of that much per TEU on the winner's gateway (or a saving
-        of that much on the corridor) makes both cost the same.
+        ``switch_usd_per_teu`` (>= 0) is the extra charge per TEU on the
+        winner's gateway (or saving on the corridor) that makes both equal on
+        the objective: ``total(corridor) - total(winner)`` for the cost
+        objective, the objective gap over its USD weight for a blend, and NaN
+        for pure time or CO2 (no charge in USD changes those).
         """
         best = self.best
+        wc = self._weights[0]
         rows = []
         for c in self.corridors:
             if best is None or c.route is None or c is best:
                 continue
-            t = c.total_usd_per_teu - best.total_usd_per_teu
+            gap = self.objective_value(c) - self.objective_value(best)
+            t = gap / wc if wc > 0 else math.nan
             v = self.cargo_value_usd_per_teu
             rows.append({"gateway": c.gateway, "winner": best.gateway,
                          "switch_usd_per_teu": t,

@@ -228,10 +228,11 @@ def _assert_thresholds_tie(graph, origin, dest, **kw):
         assert row["switch_usd_per_teu"] >= 0
         re = corridors(graph, origin, dest, **kw,
                        gateway_surcharge_usd_per_teu={best.gateway: row["switch_usd_per_teu"]})
-        a, b = re[best.gateway].total_usd_per_teu, re[row["gateway"]].total_usd_per_teu
+        a = re.objective_value(re[best.gateway])
+        b = re.objective_value(re[row["gateway"]])
         assert abs(a - b) < 1.0, (row, a, b)
-        # Charged that much more, the winner is no cheaper than the corridor.
-        assert re.best.total_usd_per_teu <= b + 1e-6
+        # Charged that much more, the winner is no better than the corridor.
+        assert re.objective_value(re.best) <= b + 1e-6
         assert a >= b - 1.0
         if kw.get("cargo_value_usd_per_teu"):
             assert row["switch_pct_of_cargo_value"] == pytest.approx(
@@ -246,6 +247,17 @@ def test_switch_thresholds_tie_on_the_synthetic_graph(scenario, dest):
     rows = _assert_thresholds_tie(family_graph(), "H", dest, scenario=scenario,
                                   allow_hypothetical=True, cargo_value_usd_per_teu=60_000)
     assert len(rows) == 5
+
+
+@pytest.mark.parametrize("dest", ["A1", "A2"])
+def test_switch_thresholds_tie_for_a_blended_objective(dest):
+    g = family_graph()
+    rows = _assert_thresholds_tie(g, "H", dest, objective={"cost": 1.0, "time": 15.0},
+                                  scenario="mx_pacific_congestion", allow_hypothetical=True)
+    assert len(rows) == 5
+    fast = corridors(g, "H", dest, objective="time", allow_hypothetical=True)
+    assert all(math.isnan(r["switch_usd_per_teu"]) for r in fast.thresholds())
+    assert fast.best.route.time_h == min(c.route.time_h for c in fast.corridors)
 
 
 def test_time_objective_and_bad_input():
