@@ -201,11 +201,13 @@ map.attributionControl.setPrefix('Leaflet (BSD-2-Clause)');
 if (D.basemap) L.geoJSON(D.basemap, {interactive:false, style: f => ({color:'#9a9a9a',
   weight:0.6, fillColor: (D.countryFill || {})[f.properties.iso3] || D.land || '#eeeae0',
   fillOpacity:1})}).addTo(map);
+// Dataset strings reach Leaflet as DOM nodes with textContent, never as HTML.
+const text = t => { const s = document.createElement('span'); s.textContent = t; return s; };
 const places = L.featureGroup().addTo(map);
 for (const p of C.places) {
   L.circleMarker([p.lat, p.lon], {radius: p.kind === 'hub' ? 4 : 5, weight:1.5,
     color:'#222', fillColor: p.kind === 'hub' ? '#ffffff' : '#1f4e79', fillOpacity:1})
-    .bindTooltip(p.name + ' (' + p.id + ')').addTo(places);
+    .bindTooltip(text(p.name + ' (' + p.id + ')')).addTo(places);
 }
 let control = null, groups = [];
 const fmt = v => v === null || v === undefined ? '–' :

@@ -316,6 +316,15 @@ def test_real_switch_thresholds_tie(graph, pair, scenario):
     _assert_thresholds_tie(graph, *pair, scenario=scenario, allow_hypothetical=True)
 
 
+def test_real_strict_waters_keeps_the_sea_corridor_out_of_us_waters(graph):
+    lax = corridors(graph, "MTY", "CNSHA", allow_hypothetical=True)["ca_pacific_sea"]
+    strict = corridors(graph, "MTY", "CNSHA", allow_hypothetical=True,
+                       strict_waters=True)["ca_pacific_sea"]
+    assert lax.route is not None and strict.route is not None
+    assert not strict.route.us_transit  # legs judged by the strict rule
+    assert strict.transport_usd_per_teu >= lax.transport_usd_per_teu - 1e-6
+
+
 def test_real_inbond_suspended_offers_no_us_transit(graph):
     for hyp in (False, True):
         cs = corridors(graph, "MTY", "CNSHA", scenario="inbond_suspended",

@@ -33,6 +33,7 @@ def test_section_escapes_names_and_embeds_data_safely():
     assert [p["pair"] for p in data["pairs"]] == ["H-A1", "H-A2"]
     assert [c["gateway"] for c in data["pairs"][0]["corridors"]] == list(FAMILY_NAMES)
     assert "innerHTML" not in script  # table text is set with textContent only
+    assert "bindTooltip(p.name" not in script and "bindPopup('" not in script
 
 
 @pytest.fixture(scope="module")
