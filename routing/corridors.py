@@ -588,7 +588,7 @@ class CorridorSet:
 # --------------------------------------------------------------------------- API
 
 
-def _hyp_kwargs(allow_hypothetical: bool) -> dict[str, bool]:
+def _hyp_kwargs(allow_hypothetical: bool) -> dict[str, Any]:
     """Hypothetical-leg switch in whichever spelling ``build_query`` has."""
     params = inspect.signature(build_query).parameters
     if "allow_hypothetical" in params:
@@ -685,7 +685,7 @@ def corridors(
     if region_of(graph, destination) != ASIA_REGION:
         raise BypassError(f"corridors run to an Asian port (region 'asia'); {destination} "
                           f"is in region {region_of(graph, destination)!r}")
-    base = dict(objective=objective, strict_waters=strict_waters, avoid=avoid,
+    base: dict[str, Any] = dict(objective=objective, strict_waters=strict_waters, avoid=avoid,
                 avoid_countries=avoid_countries, avoid_modes=avoid_modes)
     q = build_query(graph, origin, destination, allow_us=True, **base,
                     **_hyp_kwargs(allow_hypothetical))
