@@ -866,7 +866,9 @@ def corridors(
             continue
         tot = c.route.totals
         us = "[red]in bond[/red]" if c.in_bond else ("[red]yes[/red]" if c.us_transit else "no")
-        note = "[yellow]hypothetical leg[/yellow]" if tot["hypothetical_services"] else ""
+        note = " ".join(n for n in (
+            "through the US in bond" if c.in_bond else "",
+            "[yellow]hypothetical leg[/yellow]" if tot["hypothetical_services"] else "") if n)
         win = result.best is c
         r = rows.get(c.gateway)
         t.add_row(f"[b]{c.gateway}[/b]" if win else c.gateway, c.gateway_port or "-",

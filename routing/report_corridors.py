@@ -236,7 +236,8 @@ function show(key) {
     cell(tr, c.ports); cell(tr, c.in_bond ? 'in bond' : (c.us_transit ? 'yes' : 'no'));
     cell(tr, best ? 'best' : fmt(sw.usd[c.gateway]));
     cell(tr, best ? '' : (sw.pct[c.gateway] === undefined ? '–' : sw.pct[c.gateway].toFixed(1)));
-    cell(tr, c.hypothetical_services ? 'hypothetical sea leg' : '');
+    cell(tr, [c.in_bond ? 'through the US in bond' : '',
+              c.hypothetical_services ? 'hypothetical sea leg' : ''].filter(Boolean).join('; '));
     body.appendChild(tr);
     const g = L.featureGroup();
     c.legs.forEach((id, i) => L.polyline(C.legs[id], {color: C.colours[c.gateway],
