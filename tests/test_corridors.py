@@ -17,6 +17,7 @@ import pytest
 
 from routing.corridors import (
     FAMILY_NAMES,
+    _hyp_kwargs,
     corridors,
     gateway_family,
     gateway_port,
@@ -110,7 +111,7 @@ def _family_of_path(g, route):
 
 def brute_force(g, origin, dest, *, allow_hypothetical, dwell=None, value=40_000.0, r=0.2):
     """Cheapest simple path per family (enumerating every simple path)."""
-    q = build_query(g, origin, dest, allow_us=True, scheduled_only=not allow_hypothetical)
+    q = build_query(g, origin, dest, allow_us=True, **_hyp_kwargs(allow_hypothetical))
     c = q.c
     arc_of = {(c.nodes[c.tail[a]], c.nodes[c.head[a]], c.keys[a]): a for a in range(c.m)}
     best: dict[str, float] = {}
@@ -301,7 +302,7 @@ def test_real_corridors_agree_with_the_two_sided_comparison(graph, pair):
 
     for hyp in (False, True):
         cs = corridors(graph, *pair, allow_hypothetical=hyp)
-        both = compare_route(graph, *pair, scheduled_only=not hyp)
+        both = compare_route(graph, *pair, **_hyp_kwargs(hyp))
         free = [c.transport_usd_per_teu for c in cs.corridors if c.route and not c.us_transit]
         us = [c.transport_usd_per_teu for c in cs.corridors if c.route and c.us_transit]
         if both["us_free"] is not None:
