@@ -242,9 +242,12 @@ _TREE_CACHE_SIZE = 1024
 
 
 def _tree_cache(c: solver.Compiled) -> OrderedDict:
-    cache = _TREES.get(c)
-    if cache is None:
-        cache = _TREES[c] = OrderedDict()
+    try:
+        cache = _TREES.get(c)
+        if cache is None:
+            cache = _TREES[c] = OrderedDict()
+    except TypeError:  # a compiled graph that cannot be weakly referenced
+        cache = c.cache.get_or(("corridor-trees",), OrderedDict)
     return cache
 
 
