@@ -792,6 +792,9 @@ def compare(
     out.print(st)
     out.print("[dim]In-bond transit through the US is normally not dutiable; the duty and "
               "disruption scenarios model policy risk, not current law.[/dim]")
+    if sc.forbid_us_transit or sc.port_extra_dwell_h:
+        out.print(f"[yellow]{sc.name} closes US transit or adds port dwell; the two-sided "
+                  "comparison ignores both (see 'bypass corridors').[/yellow]")
 
 
 AllowHyp = Annotated[bool, typer.Option(
