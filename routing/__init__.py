@@ -3,13 +3,14 @@
 The public API is imported lazily, so the ``bypass`` command starts without
 loading OR-Tools for commands that do not solve anything.
 
-``plan`` and ``frontier`` are both functions and module names
-(``routing/plan.py``, ``routing/frontier.py``). Python's import system sets a
-package attribute to the submodule when the submodule is first imported, so
-after ``from routing.plan import plan`` the name ``routing.plan`` would be
-the module and ``from routing import plan`` would hand back a module. The
-package's module class below keeps the function in those attributes
-whatever the import order; ``from routing.plan import plan`` keeps working.
+``plan``, ``frontier`` and ``corridors`` are both functions and module names
+(``routing/plan.py``, ``routing/frontier.py``, ``routing/corridors.py``).
+Python's import system sets a package attribute to the submodule when the
+submodule is first imported, so after ``from routing.plan import plan`` the
+name ``routing.plan`` would be the module and ``from routing import plan``
+would hand back a module. The package's module class below keeps the
+function in those attributes whatever the import order; ``from routing.plan
+import plan`` keeps working.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
 
 #: Functions that share their name with the submodule defining them.
-_SHADOWED = ("frontier", "plan")
+_SHADOWED = ("corridors", "frontier", "plan")
 
 
 class _Package(types.ModuleType):

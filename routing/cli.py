@@ -844,11 +844,9 @@ def corridors(
     graph = _graph()
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
-    kw = _route_kwargs(graph, objective, None, None, None, avoid, strict_waters, False,
-                       avoid_country, avoid_mode)
     opts = dict(objective=objective, allow_hypothetical=allow_hypothetical,
-                strict_waters=strict_waters, avoid=kw["avoid"],
-                avoid_countries=kw["avoid_countries"], avoid_modes=kw["avoid_modes"],
+                strict_waters=strict_waters, avoid=tuple(avoid or ()),
+                avoid_countries=tuple(avoid_country or ()), avoid_modes=tuple(avoid_mode or ()),
                 cargo_value_usd_per_teu=cargo_value)
     result = solve_corridors(graph, origin, dest, scenario=sc, **opts)
     names = [n for n in CORRIDOR_SCENARIOS if n != sc.name]

@@ -43,11 +43,10 @@ them tie (tested).
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import inspect
 import math
-import sys
-import types
 import weakref
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -592,8 +591,14 @@ class CorridorSet:
 
 
 def _hyp_kwargs(allow_hypothetical: bool) -> dict[str, Any]:
-    """Hypothetical-leg switch in whichever spelling ``build_query`` has."""
-    params = inspect.signature(build_query).parameters
+    """Hypothetical-leg switch in whichever spelling the query API has."""
+    params = set(inspect.signature(build_query).parameters)
+    try:
+        from .options import RouteOptions
+
+        params |= {f.name for f in dataclasses.fields(RouteOptions)}
+    except (ImportError, TypeError):  # pragma: no cover - older query API
+        pass
     if "allow_hypothetical" in params:
         return {"allow_hypothetical": allow_hypothetical}
     return {"scheduled_only": not allow_hypothetical}
@@ -815,17 +820,3 @@ def corridor_frame(
     return pd.concat(frames, ignore_index=True)
 
 
-
-class _CallableModule(types.ModuleType):
-    """``routing.corridors`` is both this module and its main function.
-
-    Importing the submodule sets the package attribute ``routing.corridors``
-    to the module, shadowing the lazily exported function; making the module
-    callable keeps ``routing.corridors(graph, o, d)`` working either way.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> CorridorSet:
-        return corridors(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
