@@ -844,6 +844,10 @@ def corridors(
     graph = _graph()
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
+    if cargo_value is None:  # the demand table's value for the pair, as compare uses
+        from routing.compare import demand_by_pair
+
+        cargo_value = demand_by_pair(_dataset().tables.get("demand"))[1].get((origin, dest))
     opts = dict(objective=objective, allow_hypothetical=allow_hypothetical,
                 strict_waters=strict_waters, avoid=tuple(avoid or ()),
                 avoid_countries=tuple(avoid_country or ()), avoid_modes=tuple(avoid_mode or ()),
@@ -931,8 +935,9 @@ def report(
 
         progress("report: gateway corridors per pair and scenario...")
         scs = [comp.scenario, *[n for n in CORRIDOR_SCENARIOS if n != comp.scenario.name]]
-        found = corridor_results(graph, comp.pairs, scs, allow_hypothetical=not scheduled_only,
-                                 strict_waters=strict_waters, cargo_value_usd_per_teu=cargo_value)
+        found = corridor_results(graph, comp.pairs, scs, comp.cargo_value,
+                                 allow_hypothetical=not scheduled_only,
+                                 strict_waters=strict_waters)
     progress("report: drawing maps...")
     paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), corridors=found)
     s = comp.summary()

@@ -43,13 +43,24 @@ def corridor_results(
     graph: nx.MultiDiGraph,
     pairs: Iterable[tuple[str, str]],
     scenarios: Sequence[Scenario | str] | None = None,
+    cargo_values: Mapping[tuple[str, str], float] | None = None,
     **kwargs: Any,
 ) -> dict[tuple[str, str], list[CorridorSet]]:
-    """``corridors`` of every pair under every scenario (first scenario: the report's)."""
+    """``corridors`` of every pair under every scenario (first scenario: the report's).
+
+    ``cargo_values`` per pair (e.g. ``Comparison.cargo_value``) price the
+    scenario charges as the comparison does; other keywords go to ``corridors``.
+    """
     scs = [load_scenario(s) for s in (scenarios if scenarios is not None
                                       else CORRIDOR_SCENARIOS)]
-    return {(o, d): [corridors(graph, o, d, scenario=s, **kwargs) for s in scs]
-            for o, d in pairs}
+    values = cargo_values or {}
+    out = {}
+    for o, d in pairs:
+        kw = dict(kwargs)
+        if (o, d) in values and kwargs.get("cargo_value_usd_per_teu") is None:
+            kw["cargo_value_usd_per_teu"] = values[(o, d)]
+        out[(o, d)] = [corridors(graph, o, d, scenario=s, **kw) for s in scs]
+    return out
 
 
 def _round(v: float, nd: int = 2) -> float | None:
