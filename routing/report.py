@@ -469,8 +469,13 @@ document.body.dataset.mapReady = '1';
 
 
 def render_html(comparison: Comparison, summary: pd.DataFrame,
-                scenarios: Sequence[Scenario], node_attrs: dict[str, dict] | None = None) -> str:
-    """The whole report page as one self-contained HTML string."""
+                scenarios: Sequence[Scenario], node_attrs: dict[str, dict] | None = None,
+                extra: Sequence[tuple[str, str]] = ()) -> str:
+    """The whole report page as one self-contained HTML string.
+
+    ``extra``: (section HTML, script) pairs of other report modules (e.g.
+    ``routing.report_corridors``), placed before the footer and run last.
+    """
     s = comparison.summary()
     frame = comparison.frame
     sc = comparison.scenario
@@ -527,6 +532,7 @@ extra border delay h × V × r / 8760 + disruption probability × (C<sub>fallbac
 disruption delay days × V × r / 365).</p></section>
 <section id="table"><h2>All pairs ({len(frame)})</h2>
 <div class="tablewrap">{_pair_table(frame)}</div></section>
+{"".join(section for section, _ in extra)}
 <footer>Made with bypass. Map: Leaflet 1.9.4 (BSD-2-Clause, © Volodymyr Agafonkin,
 CloudMade), country outlines Natural Earth 1:10m (public domain), corridor geometry derived
 from © OpenStreetMap contributors (ODbL). This page loads nothing from the internet.</footer>
@@ -534,6 +540,7 @@ from © OpenStreetMap contributors (ODbL). This page loads nothing from the inte
 <script>window.BYPASS_DATA = {_script_json(data)};
 window.BYPASS_DATA.basemap = {basemap_geojson()};</script>
 <script>{_JS}</script>
+{"".join(f"<script>{script}</script>" for _, script in extra)}
 </body></html>
 """
     return page
@@ -681,6 +688,7 @@ def write_report(
     *,
     scenarios: Sequence[Scenario] | None = None,
     node_attrs: dict[str, dict] | None = None,
+    corridors: Any = None,
 ) -> dict[str, Path]:
     """Write comparison.csv, comparison.parquet, report.html and map.png into ``out_dir``.
 
@@ -696,10 +704,15 @@ def write_report(
         scs.append(comparison.scenario)
     summary = scenario_summary(comparison, scs)
     names = ("comparison.csv", "comparison.parquet", "report.html", "map.png")
+    extra = []
+    if corridors is not None:  # {pair: [CorridorSet per scenario]}: routing.report_corridors
+        from .report_corridors import corridor_section
+
+        extra.append(corridor_section(corridors, node_attrs, comparison.names))
     with staged_folder(out) as staging:
         write_frame(comparison.frame, staging / "comparison.csv")
         write_frame(comparison.frame, staging / "comparison.parquet")
-        page = render_html(comparison, summary, scs, node_attrs)
+        page = render_html(comparison, summary, scs, node_attrs, extra)
         write_text_atomic(staging / "report.html", page)
         fig = static_map_figure(comparison, node_attrs)
         write_atomic(staging / "map.png", lambda tmp: fig.savefig(tmp, format="png"))
