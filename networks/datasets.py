@@ -37,6 +37,7 @@ from shapely.geometry.base import BaseGeometry
 
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
+from networks.params import parameter  # re-exported: callers read parameters from here
 from networks.schema import (
     PARAMETERS,
     TABLE_FORMATS,
@@ -45,6 +46,24 @@ from networks.schema import (
     TableSchema,
     parameter_bound,
 )
+
+__all__ = [
+    "Dataset",
+    "LAND_LINK_FORMATS",
+    "MAX_SEA_ACCESS_KM",
+    "PARAMETERS_FILE",
+    "READERS",
+    "REQUIRED_TABLES",
+    "check_files",
+    "default_dataset",
+    "export_dataset",
+    "load_dataset",
+    "parameter",
+    "read_parameters",
+    "read_table",
+    "table_file",
+    "validate_dataset",
+]
 
 log = logging.getLogger(__name__)
 
@@ -470,19 +489,6 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
                                          expected=f"a {{ value, unit = '{key.unit}', source }} "
                                                   "table"))
     return data
-
-
-def parameter(params: Mapping, dotted: str) -> float:
-    """The numeric value of a parameter such as ``"rail.speed_kmh.MEX"``."""
-    node: object = params
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise DatasetError(PARAMETERS_FILE, "missing parameter", field=dotted,
-                               expected="a {value, unit, source} table")
-        node = node[part]
-    if isinstance(node, Mapping):
-        node = node.get("value")
-    return float(node)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------- cross-table checks

@@ -1,8 +1,11 @@
 """The ``bypass`` command: parses arguments, calls the core, prints results.
 
 Thin by design: every number comes from the same functions the Python API
-exposes. Errors from the core (:mod:`networks.errors`) become one line on
-stderr and a non-zero exit code, never a traceback.
+exposes. Imports inside the commands are deliberate: ``bypass --help`` or a
+warm ``bypass route`` must not pay for pandas, geopandas, OR-Tools or
+matplotlib it does not use (start-up time). Errors from the core
+(:mod:`networks.errors`) become one line on stderr and a non-zero exit code
+(:func:`exit_code`), never a traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ from networks.errors import (
     ScenarioError,
     UnknownPlaceError,
 )
+
+__all__ = [
+    "EXIT_CODES",
+    "app",
+    "exit_code",
+    "hoist_global_options",
+    "main",
+    "write_table",
+]
 
 app = typer.Typer(
     name="bypass",
@@ -234,15 +246,20 @@ SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 
 
 def _graph():
-    from networks.store import load_graph  # no pandas on a warm start
+    from networks.store import load_or_build  # no pandas on a warm start
 
     if state.data is not None:
         _dataset()  # says which files come from the default, before the build
     from networks.progress import reporting
 
     with reporting(progress):  # first runs report from deep inside the build
-        graph = load_graph(state.data, progress=progress)
-    return graph
+        return load_or_build(state.data, _cold_build, progress=progress)
+
+
+def _cold_build(data_dir, progress_, dataset):
+    from networks.build import build_folder  # only on a cache miss: the heavy builder
+
+    return build_folder(data_dir, progress_, dataset)
 
 
 def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
@@ -254,14 +271,30 @@ def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
 def _route_options(objective, max_days, max_cost, via, avoid, strict, scheduled,
                    avoid_countries=(), avoid_modes=(), max_transshipments=None):
     """The command line's route options as the API's ``RouteOptions`` (validated there)."""
+    from networks.errors import QueryError
     from routing.options import RouteOptions
 
-    return RouteOptions(
-        objective=objective, max_days=max_days, max_cost=max_cost,
-        via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
-        scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
-        avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
-    )
+    try:
+        return RouteOptions(
+            objective=objective, max_days=max_days, max_cost=max_cost,
+            via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
+            scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
+            avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
+        )
+    except QueryError as exc:  # say it with the flag the user typed
+        text = str(exc)
+        for option, flag in _FLAGS.items():
+            if text.startswith(option):
+                text = flag + text[len(option):]
+                break
+        raise QueryError(text) from None
+
+
+#: RouteOptions field -> the command-line flag that sets it (for error messages).
+_FLAGS = {"unknown objective": "--objective: unknown objective",
+          "avoid_countries": "--avoid-country", "avoid_modes": "--avoid-mode",
+          "max_days": "--max-days", "max_cost": "--max-cost",
+          "max_transshipments": "--max-transshipments", "via": "--via", "avoid": "--avoid"}
 
 
 def _legs_table(route, title: str) -> Table:

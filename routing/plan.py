@@ -34,9 +34,15 @@ from scipy.sparse.csgraph import dijkstra
 from networks.errors import BypassError
 
 from . import solver
-from .query import Query, build_query, build_route
+from .query import Query, alternatives, build_query, build_route
 from .results import CapacityUse, Plan, PlanFlow, PlanFrontier
 from .solver import SCALE
+
+__all__ = [
+    "DEFAULT_UNSERVED_PENALTY",
+    "plan",
+    "plan_frontier",
+]
 
 #: Default penalty for a TEU/yr of demand left unserved; far above any route cost.
 DEFAULT_UNSERVED_PENALTY = 20_000.0
@@ -272,8 +278,6 @@ class _Model:
 
     def seed(self, candidates_per_pair: int, kwargs: dict[str, Any]) -> None:
         """Initial columns: the cheapest route of each pair, or k port-diverse ones."""
-        from .query import alternatives
-
         if candidates_per_pair <= 1:
             return  # the first pricing round (all duals zero but demand) finds them
         for p, (o, d, dem) in enumerate(self.pairs):

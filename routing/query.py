@@ -299,7 +299,8 @@ def diagnose(q: Query) -> InfeasibleError:
     for res in ("time", "cost", "sea"):
         if res not in limits:
             continue
-        relaxed = replace(q, **{_LIMIT_FIELD[res]: None})
+        unlimited: dict[str, Any] = {_LIMIT_FIELD[res]: None}
+        relaxed = replace(q, **unlimited)
         found = run_labels(relaxed, (res,))
         if found:
             best = found[0].vec[0]
@@ -460,9 +461,27 @@ def alternatives(
 ) -> list[Route]:
     """Up to ``k`` routes, best first, each with a different set of ports and borders.
 
-    Route i is the best route whose set of port/border nodes differs from
-    those of routes 1..i-1 (exact: one label search whose states carry that
-    set). Takes the options of ``solve_route``.
+    Why: a planner wants the next-best *different* way (another port, another
+    crossing), not the same corridor with a detour. Route i is the best route
+    whose set of port/border nodes differs from those of routes 1..i-1 (exact:
+    one label search whose states carry that set).
+
+    Parameters
+    ----------
+    graph, origin, destination, options, **kwargs
+        As for :func:`solve_route`.
+    k : int
+        How many routes at most.
+
+    Returns
+    -------
+    list of Route
+        Best first; fewer than ``k`` when fewer distinct port/border sets exist.
+
+    Raises
+    ------
+    InfeasibleError
+        When no route satisfies the query.
     """
     if k < 1:
         return []

@@ -38,6 +38,29 @@ from networks.export import write_frame
 from .compare import SIDES, Comparison, scenario_summary
 from .scenarios import Scenario, builtin_scenarios
 
+__all__ = [
+    "ASSETS",
+    "BASEMAP_TOLERANCE_DEG",
+    "COLOURS",
+    "COUNTRY_FILL",
+    "LABELS",
+    "ROUTE_TOLERANCE_DEG",
+    "STATIC_CRS",
+    "STATIC_LON0",
+    "WEST",
+    "basemap_geojson",
+    "leaflet_css",
+    "leg_coords",
+    "map_data",
+    "node_attributes",
+    "render_html",
+    "scenario_chart_svg",
+    "split_at_meridian",
+    "static_map_figure",
+    "static_parts",
+    "write_report",
+]
+
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 #: Interactive map frame: longitudes [WEST, WEST + 360) with the Pacific in the middle.

@@ -45,6 +45,19 @@ from typing import Any
 from networks.errors import ScenarioError
 from networks.settings import DATA_DIR
 
+__all__ = [
+    "BUILTIN",
+    "DAYS_PER_YEAR",
+    "HOURS_PER_YEAR",
+    "SCENARIO_DIR",
+    "Scenario",
+    "Source",
+    "builtin_scenarios",
+    "load_scenario",
+    "parse_scenario",
+    "read_scenario",
+]
+
 #: Folder of the shipped scenario files.
 SCENARIO_DIR = DATA_DIR / "scenarios"
 

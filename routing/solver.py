@@ -48,6 +48,30 @@ from scipy.sparse.csgraph import dijkstra
 from networks.errors import BypassError, LabelLimitError, QueryError
 from networks.graph import RoutingGraph, edit_count, snapshot, validate_graph
 
+__all__ = [
+    "Compiled",
+    "Filter",
+    "LabelLimitError",
+    "LabelResult",
+    "LinearProgram",
+    "OBJECTIVE_FIELDS",
+    "SCALE",
+    "SECONDARY_SCALE",
+    "Weights",
+    "adjacency",
+    "arc_mask",
+    "arc_us",
+    "clear_cache",
+    "compile_graph",
+    "label_search",
+    "layered_lower_bounds",
+    "lower_bounds",
+    "objective_arrays",
+    "objective_weights",
+    "shortest_path",
+    "simple_layered_path",
+]
+
 #: Integer resolution of every weight: 1e-6 of its unit.
 SCALE = 1_000_000
 #: Resolution of the tie-breaking secondary criterion: 1e-2 of its unit.

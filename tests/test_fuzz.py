@@ -101,7 +101,7 @@ def test_mangled_dataset_file_is_a_dataset_error(table, how, data):
             dataset = load_dataset(root)
         except DatasetErrors as exc:
             assert exc.problems and "\n" not in str(exc)
-            assert exit_code(exc) == 2  # the CLI's dataset-error exit code
+            assert exit_code(exc) == 2  # exit codes live in the CLI (issue 15)
         else:
             assert table in dataset.tables or table not in ("ports", "hubs", "borders",
                                                             "junctions", "land_links")
