@@ -249,3 +249,18 @@ def test_hostile_names_through_every_command(hostile, tmp_path, capsys, argv):
         if "--csv" in argv:
             text = (tmp_path / "route.csv").read_text(encoding="utf-8")
             assert "'-2+3+cmd" in text  # the GDL hub's name, neutralised
+
+
+def test_data_path_with_rich_markup_prints_literally(tmp_path, capsys):
+    """The 'using the default for ...' note names the --data path: markup in it is text."""
+    import shutil
+
+    from networks import settings
+
+    root = tmp_path / "my[/dim]data[/b]"  # folders "my[", "dim]data[", "b]"
+    root.mkdir(parents=True)
+    shutil.copy(settings.DATA_DIR / "ports.csv", root / "ports.csv")
+    rc = main(["--data", str(root), "ports"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert f"{root}: using the default for" in captured.err.replace("\n", "")
