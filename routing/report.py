@@ -362,7 +362,7 @@ L.geoJSON(D.basemap, {interactive:false, style: f => ({
   color:'#9a9a9a', weight:0.6, fillColor: fills[f.properties.iso3] || D.land,
   fillOpacity:1})}).addTo(map);
 // Every string from the data is text, never markup: tooltips and popups are DOM
-// nodes whose text is set with createTextNode (a port named '<img onerror=...>'
+// nodes whose text is set with createTextNode (a port named like an HTML tag
 // shows those characters). Leaflet takes an element wherever it takes HTML.
 const BR = {br: true};
 const bold = text => ({bold: String(text)});
