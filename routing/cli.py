@@ -148,7 +148,8 @@ def _dataset():
         err.print(
             f"[dim]{esc(state.data)}: using the default for "
             f"{esc(', '.join(dataset.filled_from_default))}"
-            "[/dim]"
+            "[/dim]",
+            soft_wrap=True,
         )
     return dataset  # its warnings were logged while loading (see _setup_logging)
 
@@ -977,18 +978,19 @@ def report(
     from routing.report import node_attributes, write_report
 
     graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
-    found = None
+    sections = []
     if with_corridors:
         from routing.corridors import CORRIDOR_SCENARIOS
-        from routing.report_corridors import corridor_results
+        from routing.report_corridors import corridor_results, corridor_section
 
         progress("report: gateway corridors per pair and scenario...")
         scs = [comp.scenario, *[n for n in CORRIDOR_SCENARIOS if n != comp.scenario.name]]
         found = corridor_results(graph, comp.pairs, scs, comp.cargo_value,
                                  allow_hypothetical=not scheduled_only,
                                  strict_waters=strict_waters)
+        sections.append(corridor_section(found, node_attributes(graph), comp.names))
     progress("report: drawing maps...")
-    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), corridors=found)
+    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), sections=sections)
     s = comp.summary()
     out.print(f"wrote {esc(', '.join(str(p) for p in paths.values()))}")
     out.print(f"{s['pairs_us_free']} of {s['pairs']} pairs favour the US-free route under "
