@@ -165,9 +165,20 @@ class SolverWorker:
     def __init__(self, timeout_s: float, max_pending: int) -> None:
         self.timeout_s = float(timeout_s)
         self.max_pending = int(max_pending)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bypass-solver")
         self._lock = threading.Lock()
         self._pending = 0
+        self._pool = self._new_pool()
+        self._closed = False
+
+    @staticmethod
+    def _new_pool() -> ThreadPoolExecutor:
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bypass-solver")
+
+    def start(self) -> None:
+        """(Re)start the worker thread after a shutdown (an app may be served again)."""
+        with self._lock:
+            if self._closed:
+                self._pool, self._closed = self._new_pool(), False
 
     def _done(self, _future) -> None:
         with self._lock:
@@ -194,6 +205,8 @@ class SolverWorker:
                 "narrow it (fewer pairs, lower k, fewer constraints)", status=503) from exc
 
     def shutdown(self) -> None:
+        with self._lock:
+            self._closed = True
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -203,7 +216,7 @@ class SolverWorker:
 class Planner:
     """The read-only graph and the calls the API makes on it (run on the solver thread)."""
 
-    def __init__(self, graph) -> None:
+    def __init__(self, graph, demand=None) -> None:
         from networks.places import resolve
         from routing import solver
         from routing.query import compare_route, solve_route
@@ -211,6 +224,7 @@ class Planner:
         from routing.scenarios import SCENARIO_DIR
 
         self.graph = graph
+        self.demand = demand
         self._resolve = resolve
         solver.compile_graph(graph)  # warm: no request compiles the graph
         nodes = graph.nodes(data=True)
@@ -318,8 +332,8 @@ class Planner:
         first: InfeasibleError | None = None
         for side, flags in SIDE_FILTERS:
             try:
-                out[side] = frontier(self.graph, origin, dest, **flags, **kwargs).to_dict()[
-                    "points"]
+                front = frontier(self.graph, origin, dest, **flags, **kwargs)
+                out[side] = [r.to_dict() for r in front.points]
             except InfeasibleError as exc:
                 out["reasons"][side] = str(exc)
                 first = first or exc
@@ -340,7 +354,7 @@ class Planner:
                 self._comparisons.move_to_end(key)
         if hit is None:
             hit = compare(self.graph, list(origins) if origins else None,
-                          list(dests) if dests else None, "status_quo",
+                          list(dests) if dests else None, "status_quo", demand=self.demand,
                           cargo_value_usd_per_teu=cargo_value, **kwargs)
             with self._lock:
                 self._comparisons[key] = hit
@@ -405,9 +419,6 @@ class Guard:
                 if name == b"content-length" and value.strip() not in (b"", b"0"):
                     problem = WebError("requests carry no body (use query parameters)",
                                        status=413)
-        if problem is not None:
-            await problem.response()(scope, receive, send)
-            return
         path = scope.get("path", "")
 
         async def send_with_headers(message) -> None:
@@ -424,6 +435,9 @@ class Guard:
                 message = {**message, "headers": headers}
             await send(message)
 
+        if problem is not None:
+            await problem.response()(scope, receive, send_with_headers)
+            return
         await self.app(scope, receive, send_with_headers)
 
 
@@ -474,8 +488,8 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         A graph from :func:`networks.build.load_graph`; loaded from ``data_dir``
         (default dataset when None) if not given. Requests never rebuild it.
     data_dir : path, optional
-        Dataset folder for ``load_graph``; chosen by whoever starts the server,
-        never by a request.
+        Dataset folder (graph, demand table for volume shares and cargo values);
+        chosen by whoever starts the server, never by a request.
     timeout_s : float
         Deadline of one solver call; past it the request gets a 503.
     max_pending : int
@@ -485,15 +499,19 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
     allowed_hosts : iterable of str, optional
         Host header values accepted (DNS-rebinding guard); None accepts any.
     """
+    from networks.datasets import load_dataset
+
+    dataset = load_dataset(data_dir)
     if graph is None:
         from networks.build import load_graph
 
         graph = load_graph(data_dir)
-    planner = Planner(graph)
+    planner = Planner(graph, dataset.tables.get("demand"))
     worker = SolverWorker(timeout_s, max_pending)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        worker.start()
         yield
         worker.shutdown()
 
@@ -677,7 +695,7 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         return _download(data, "text/csv; charset=utf-8", f"bypass-route-{o}-{d}.csv")
 
     @app.get("/api/frontier", response_model=FrontierResponse, response_model_by_alias=True,
-             tags=["routes"])
+             response_model_exclude_unset=True, tags=["routes"])
     async def frontier(
         request: Request, from_: From, to: To, max_days: MaxDays = None,
         max_cost: MaxCost = None, via: Places = None, avoid: Avoids = None,
@@ -777,7 +795,7 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         return [planner.scenario(n).to_dict() for n in planner.scenario_names()]
 
     @app.get("/api/corridors", response_model=CorridorsResponse, response_model_by_alias=True,
-             tags=["comparison"],
+             response_model_exclude_unset=True, tags=["comparison"],
              responses={501: {"model": ErrorBody, "description": "Not in this build"}})
     async def corridors(
         request: Request, from_: From, to: To, scenario: Scenario = None,

@@ -92,20 +92,13 @@ class RouteResponse(_Open):
     best: RouteOut | None = Field(None, description="With allow_us: the best route overall.")
 
 
-class FrontierPoint(_Open):
-    cost_usd_per_teu: float
-    time_h: float
-    time_days: float
-    route: RouteOut
-
-
 class FrontierResponse(_Open):
     """``bypass frontier --json``: the exact cost-vs-time Pareto frontier per side."""
 
     from_: str = Field(alias="from")
     to: str
-    us_free: list[FrontierPoint] | None
-    via_us: list[FrontierPoint] | None
+    us_free: list[RouteOut] | None = Field(description="Pareto-optimal routes, cheapest first.")
+    via_us: list[RouteOut] | None
     reasons: dict[str, str]
 
 

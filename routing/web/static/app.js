@@ -1,5 +1,5 @@
 // bypass route planner page. Every string from the server or the user reaches the DOM through
-// textContent (or a DOM node handed to Leaflet), never through innerHTML.
+// textContent (or a DOM node handed to Leaflet), never parsed as markup.
 (function () {
   'use strict';
   const WEST = 60;                       // map frame: longitudes [60, 420), Pacific in the middle
@@ -225,7 +225,8 @@
   function frontierChart(data) {
     const box = $('frontier-chart');
     box.replaceChildren();
-    const series = SIDES.filter(s => data && data[s]).map(s => ({side: s, pts: data[s]}));
+    const series = SIDES.filter(s => data && data[s]).map(s => ({side: s, pts: data[s].map(r => ({
+      cost_usd_per_teu: r.totals.cost_usd_per_teu, time_days: r.totals.time_days, route: r}))}));
     if (!series.length) { box.append(el('p', 'no frontier', 'hint')); return; }
     const all = series.flatMap(s => s.pts);
     const W = 760, H = 330, L0 = 80, R0 = 20, T0 = 20, B0 = 50;
