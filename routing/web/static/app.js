@@ -117,7 +117,7 @@
         if (!leg.geometry) continue;
         const hyp = leg.service === 'hypothetical';
         const line = L.polyline(framed(leg.geometry), {
-          color: COLOURS[side], weight: side === 'us_free' ? 5 : 2.5, opacity: 0.9,
+          color: COLOURS[side], weight: side === 'us_free' ? 5 : 2.5, opacity: 1,
           dashArray: hyp ? '8 6' : null, className: 'route-' + side});
         line.bindTooltip(tooltip([
           LABELS[side] + ': ' + (leg.from_name || leg.from) + ' → ' + (leg.to_name || leg.to),
