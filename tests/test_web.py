@@ -459,6 +459,29 @@ def test_foreign_host_names_are_refused_on_loopback(graph):
     assert loopback_hosts("0.0.0.0") is None
 
 
+def test_bypass_serve_binds_loopback_and_warns_otherwise():
+    import httpx
+
+    from benchmarks.load_web import free_port, start_server, stop_server
+    from routing.web.server import bind_warning
+
+    port = free_port()
+    proc = start_server(port, timeout_s=30)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        assert httpx.get(base + "/api/health", trust_env=False).json()["status"] == "ok"
+        foreign = httpx.get(base + "/api/health", headers={"Host": "rebound.example"},
+                            trust_env=False)
+        assert foreign.status_code == 400
+    finally:
+        stop_server(proc)
+    said = proc.stderr.read()
+    assert f"serving on http://127.0.0.1:{port}/" in said and "warning" not in said
+    assert bind_warning("127.0.0.1", 8000) is None
+    assert "not a loopback address" in bind_warning("0.0.0.0", 8000)
+    assert cli_main(["serve", "--port", "0"]) == 2
+
+
 # --------------------------------------------------------------------------- page and docs
 
 
@@ -502,6 +525,31 @@ def test_openapi_documents_every_endpoint_and_model(client):
     params = {p["name"]: p for p in spec["paths"]["/api/route"]["get"]["parameters"]}
     assert {"from", "to", "objective", "max_days", "k", "allow_us"} <= set(params)
     assert params["k"]["schema"]["maximum"] == 5
+
+
+def test_answers_match_their_documented_models(client):
+    from pydantic import TypeAdapter
+
+    from routing.web.models import (
+        CompareResponse,
+        FeatureCollection,
+        FrontierResponse,
+        RouteResponse,
+        ScenarioOut,
+    )
+
+    cases = [
+        ("/api/route", {"from": "MTY", "to": "CNSHA", "k": 2, "allow_us": "true"},
+         RouteResponse),
+        ("/api/route", {"from": "GDL", "to": "SGSIN", "scheduled_only": "true"}, RouteResponse),
+        ("/api/frontier", {"from": "SAL", "to": "KRPUS"}, FrontierResponse),
+        ("/api/compare", {"from": "QRO", "to": "JPTYO"}, CompareResponse),
+        ("/api/ports", {}, FeatureCollection),
+        ("/api/scenarios", {}, list[ScenarioOut]),
+    ]
+    for path, params, model in cases:
+        body = client.get(path, params=params).json()
+        TypeAdapter(model).validate_python(body)
 
 
 def test_health(client, graph):

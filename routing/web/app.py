@@ -662,7 +662,7 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         kwargs = route_kwargs(objective, max_days, max_cost, via, avoid, avoid_country,
                               avoid_mode, max_transshipments, strict_waters, scheduled_only,
                               allow_hypothetical)
-        return await worker.run(planner.route, o, d, kwargs, k, allow_us)
+        return _json(await worker.run(planner.route, o, d, kwargs, k, allow_us))
 
     @app.get("/api/route.csv", tags=["downloads"], response_class=Response,
              responses={200: {"content": {"text/csv": {}}}})
@@ -711,7 +711,7 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
                               avoid_mode, max_transshipments, strict_waters, scheduled_only,
                               allow_hypothetical)
         kwargs.pop("objective")
-        return await worker.run(planner.frontier, o, d, kwargs)
+        return _json(await worker.run(planner.frontier, o, d, kwargs))
 
     # ---- comparison, scenarios, reports
 
@@ -753,7 +753,7 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         _check_params(request, COMPARE_PARAMS, REPEATABLE_COMPARE)
         comp = await _comparison(from_, to, scenario, cargo_value, strict_waters,
                                  scheduled_only, allow_hypothetical)
-        return await worker.run(planner.compare_payload, comp)
+        return _json(await worker.run(planner.compare_payload, comp))
 
     @app.get("/api/report.html", tags=["downloads"], response_class=Response,
              responses={200: {"content": {"text/html": {}}}})
@@ -825,7 +825,7 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
             payload.setdefault("scenario", sc.name)
             return payload
 
-        return await worker.run(run)
+        return _json(await worker.run(run))
 
     # ---- page, assets, docs
 
@@ -901,6 +901,17 @@ def _frame_bytes(frame) -> bytes:
         path = Path(tmp) / "table.csv"
         write_frame(frame, path)
         return path.read_bytes()
+
+
+def _json(payload: Any) -> JSONResponse:
+    """The payload as JSON, as built (the CLI's shape).
+
+    The endpoints declare their pydantic response models for the OpenAPI
+    document; the payloads are not re-validated per request (that doubled
+    the cost of a route answer), tests/test_web.py checks them against the
+    models instead.
+    """
+    return JSONResponse(payload)
 
 
 def _download(data: bytes, media_type: str, filename: str) -> Response:

@@ -37,6 +37,14 @@ def loopback_hosts(host: str) -> list[str] | None:
     return sorted({host, "127.0.0.1", "localhost"})
 
 
+def bind_warning(host: str, port: int) -> str | None:
+    """What to tell the operator when the server is reachable from other machines."""
+    if is_loopback(host):
+        return None
+    return (f"serving on {host}, which is not a loopback address: anyone who can reach this "
+            f"machine on port {port} can use the planner (no authentication)")
+
+
 def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path | None = None, *,
           cors_origins: Iterable[str] = (), timeout_s: float = 20.0,
           say: Callable[[str], None] = print) -> None:
@@ -45,9 +53,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path | None
 
     from .app import create_app
 
-    if not is_loopback(host):
-        message = (f"serving on {host}, which is not a loopback address: anyone who can reach "
-                   f"this machine on port {port} can use the planner")
+    message = bind_warning(host, port)
+    if message is not None:
         log.warning(message)
         say(f"warning: {message}")
     app = create_app(data_dir=data_dir, timeout_s=timeout_s, cors_origins=list(cors_origins),
