@@ -118,10 +118,14 @@ class WebError(Exception):
         return JSONResponse(body.model_dump(), status_code=self.status, headers=headers)
 
 
+#: Names of solver errors meaning "this query needs more work than allowed" (the solver's
+#: work-limit error has been called LabelLimitError and QueryTooHardError).
+WORK_LIMIT_SUFFIXES = ("LimitError", "TooHardError", "LimitExceeded", "BudgetError")
+
+
 def _is_work_limit(exc: BaseException) -> bool:
     """A solver error meaning "this query needs more work than allowed"."""
-    return any(k.__name__.endswith(("LimitError", "LimitExceeded", "BudgetError"))
-               for k in type(exc).__mro__)
+    return any(k.__name__.endswith(WORK_LIMIT_SUFFIXES) for k in type(exc).__mro__)
 
 
 # --------------------------------------------------------------------------- parameters
@@ -373,12 +377,10 @@ class Planner:
         return payload
 
     def summary_scenarios(self, comp) -> list:
+        """The scenarios ``bypass compare`` summarises: the shipped ones, plus the query's."""
         from routing.scenarios import builtin_scenarios
 
         scs = builtin_scenarios()
-        known = {s.name for s in scs}
-        extra = [self.scenario(n) for n in self.scenario_names() if n not in known]
-        scs += [s for s in extra if s.name not in known]
         if comp.scenario.name not in {s.name for s in scs}:
             scs.append(comp.scenario)
         return scs
@@ -633,7 +635,9 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         except WebError:
             has_corridors = False
         return {"status": "ok", "version": __version__, "nodes": graph.number_of_nodes(),
-                "edges": graph.number_of_edges(), "features": {"corridors": has_corridors}}
+                "edges": graph.number_of_edges(),
+                "features": {"corridors": has_corridors,
+                             "allow_hypothetical": "allow_hypothetical" in planner.solve_options}}
 
     # ---- routes
 
@@ -809,14 +813,20 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         fn = _corridors_function()
         o, d = _pair(from_, to)
         sc = planner.scenario(scenario)
-        wanted = {"objective": objective, "scenario": sc, "strict_waters": strict_waters,
-                  "scheduled_only": scheduled_only, "allow_hypothetical": allow_hypothetical,
-                  "cargo_value_usd_per_teu": cargo_value}
+        # Only what the query sets: defaults stay the corridor model's own.
+        wanted: dict[str, Any] = {"objective": objective, "scenario": sc}
+        for name, value in (("strict_waters", strict_waters), ("scheduled_only", scheduled_only),
+                            ("allow_hypothetical", allow_hypothetical),
+                            ("cargo_value_usd_per_teu", cargo_value)):
+            if value:
+                wanted[name] = value
         params = inspect.signature(fn).parameters
-        kwargs = {k: v for k, v in wanted.items() if k in params}
-        if allow_hypothetical and "allow_hypothetical" not in kwargs:
-            raise WebError("allow_hypothetical is not supported by this corridor model",
-                           parameter="allow_hypothetical")
+        missing = sorted(set(wanted) - set(params))
+        if missing:
+            name = {"cargo_value_usd_per_teu": "cargo_value"}.get(missing[0], missing[0])
+            raise WebError(f"{name} is not supported by this build's corridor model",
+                           parameter=name)
+        kwargs = wanted
 
         def run() -> dict:
             payload = dict(fn(graph, o, d, **kwargs).to_dict())

@@ -135,7 +135,7 @@ class ScenarioOut(_Open):
     description: str
     as_of: str | None
     sources: list[dict[str, str]]
-    us_transit: dict[str, float]
+    us_transit: dict[str, Any] = Field(description="Charges on routes through the US.")
     carrying_cost_pct_per_year: float
 
 

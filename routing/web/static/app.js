@@ -316,15 +316,19 @@
       return;
     }
     const head = el('tr');
-    for (const h of ['gateway', 'USD/TEU', 'days', 'ports', 'US transit', 'in bond', 'note'])
+    for (const h of ['gateway', 'USD/TEU (with scenario charges)', 'days', 'ports', 'US transit',
+      'in bond', 'note'])
       head.append(el('th', h));
     const thead = el('thead'); thead.append(head); table.append(thead);
     const body = el('tbody');
     for (const c of res.body.corridors) {
       const t = c.totals || {};
       const tr = el('tr');
-      tr.append(el('td', c.gateway, 'text'), el('td', fmt0(t.cost_usd_per_teu)),
-        el('td', fmt1(t.time_days)), el('td', (t.ports || []).join(' → ') || '–', 'text'),
+      const cost = t.total_usd_per_teu !== undefined ? t.total_usd_per_teu : t.cost_usd_per_teu;
+      const days = t.total_days !== undefined ? t.total_days : t.time_days;
+      if (res.body.best === c.gateway) tr.className = 'best';
+      tr.append(el('td', c.gateway + (res.body.best === c.gateway ? ' (best)' : ''), 'text'),
+        el('td', fmt0(cost)), el('td', fmt1(days)), el('td', (t.ports || []).join(' → ') || '–', 'text'),
         el('td', c.us_transit === null || c.us_transit === undefined ? '–' : (c.us_transit ? 'yes' : 'no')),
         el('td', c.in_bond === null || c.in_bond === undefined ? '–' : (c.in_bond ? 'yes' : 'no')),
         el('td', c.reason || '', 'text'));
@@ -343,7 +347,8 @@
       const v = $(name).value.trim();
       if (v !== '') p.set(name, v);
     }
-    for (const name of ['scheduled_only', 'strict_waters']) if ($(name).checked) p.set(name, 'true');
+    for (const name of ['scheduled_only', 'strict_waters', 'allow_hypothetical'])
+      if ($(name).checked) p.set(name, 'true');
     return p;
   }
 
@@ -404,7 +409,8 @@
     const pair = new URLSearchParams({from: data.from, to: data.to});
     const cmp = new URLSearchParams(pair);
     cmp.set('scenario', scenario);
-    for (const name of ['scheduled_only', 'strict_waters']) if ($(name).checked) cmp.set(name, 'true');
+    for (const name of ['scheduled_only', 'strict_waters', 'allow_hypothetical'])
+      if ($(name).checked) cmp.set(name, 'true');
     const fr = new URLSearchParams(params);
     fr.delete('objective');
     const cor = new URLSearchParams(cmp);
@@ -431,7 +437,9 @@
     const [hubs, ports, scenarios, basemap, health] = await Promise.all([
       getJSON('/api/hubs'), getJSON('/api/ports'), getJSON('/api/scenarios'), getJSON('/api/basemap'),
       getJSON('/api/health')]);
-    state.corridors = !!(health.ok && health.body.features && health.body.features.corridors);
+    const features = (health.ok && health.body.features) || {};
+    state.corridors = !!features.corridors;
+    $('hyp-option').hidden = !features.allow_hypothetical;
     const fill = {USA: '#f3d6d3', MEX: '#dcebd5', CAN: '#e3e6ef'};
     if (basemap.ok) {
       L.geoJSON(basemap.body, {interactive: false, style: f => ({color: '#9a9a9a', weight: 0.6,
@@ -468,7 +476,8 @@
     for (const name of ['from', 'to', 'objective', 'max_days', 'max_cost', 'max_transshipments']) {
       if (q.has(name)) $(name).value = q.get(name);
     }
-    for (const name of ['scheduled_only', 'strict_waters']) $(name).checked = q.get(name) === 'true';
+    for (const name of ['scheduled_only', 'strict_waters', 'allow_hypothetical'])
+      $(name).checked = q.get(name) === 'true' && !$(name).closest('[hidden]');
     $('query').addEventListener('submit', ev => { ev.preventDefault(); run(); });
     $('scenario').addEventListener('change', run);
     document.body.dataset.state = 'idle';
