@@ -793,7 +793,7 @@ def serve(
         "--cors-origin", help="Allow this web origin to call the API (repeatable; none by "
         "default).")] = None,
     timeout: Annotated[float, typer.Option(
-        "--timeout", min=0.1, max=600, help="Seconds one query may run before a 503.")] = 20.0,
+        "--timeout", min=0.1, max=600, help="Seconds one query may run before a 503.")] = 10.0,
 ) -> None:
     """The route planner's web page and JSON API (graph loaded once, read-only)."""
     try:

@@ -404,6 +404,21 @@ def test_a_query_stuck_behind_long_work_gets_503_not_a_hang(graph):
         blocker.result(5)
 
 
+def test_a_long_query_is_stopped_and_frees_the_worker(graph):
+    # Exact 5 alternatives through two required places under a time budget: a label search
+    # far beyond a one-second deadline (unless the solver's own work limit refuses it first).
+    app = create_app(graph, timeout_s=1.0)
+    hard = {"from": "MTY", "to": "CNSHA", "k": 5, "via": ["MXLZC", "NLD-LRD"], "max_days": 60}
+    with TestClient(app, raise_server_exceptions=False) as c:
+        t0 = time.monotonic()
+        body = assert_error(c.get("/api/route", params=hard), 503, None)
+        assert "work limit" in body["error"]
+        assert time.monotonic() - t0 < 5
+        t1 = time.monotonic()
+        easy = c.get("/api/route", params={"from": "GDL", "to": "JPTYO"})
+        assert easy.status_code == 200 and time.monotonic() - t1 < 2  # the worker is free
+
+
 def test_a_full_queue_answers_busy(graph):
     app = create_app(graph, max_pending=1)
     worker = app.state.worker
@@ -431,6 +446,11 @@ def test_a_full_queue_answers_busy(graph):
 
 def test_solver_work_limit_and_model_errors_map_to_status():
     assert bypass_error(LabelLimitError("route search exceeded its label budget")).status == 503
+
+    class QueryTooHardError(LabelLimitError):  # the solver's newer name for the same error
+        pass
+
+    assert bypass_error(QueryTooHardError("query too hard")).status == 503
     err = bypass_error(InfeasibleError("no route within 2 days", constraint="max_days"))
     assert (err.status, err.parameter) == (422, "max_days")
 

@@ -13,6 +13,7 @@ what it accepts; no response ever carries a traceback.
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import importlib
 import inspect
 import logging
@@ -58,7 +59,7 @@ MAX_PAIRS_SIDE = 30
 MAX_PLACE_CHARS = 100
 MAX_QUERY_BYTES = 4096
 #: Default deadline of one solver call (seconds) and queue length before "busy".
-DEFAULT_TIMEOUT_S = 20.0
+DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_PENDING = 64
 
 #: What each parameter accepts: the ``expected`` of every 422 answer.
@@ -163,16 +164,36 @@ ToMany = Annotated[list[str] | None, Query(
 # --------------------------------------------------------------------------- solver worker
 
 
+class QueryAbandoned(BaseException):
+    """Raised inside the solver thread to stop a query past its deadline.
+
+    A BaseException, so no ``except Exception`` in the solver swallows it.
+    """
+
+
 class SolverWorker:
-    """One worker thread for solver calls, a deadline per call and a bounded queue."""
+    """One worker thread for solver calls, a deadline per call and a bounded queue.
+
+    Python cannot kill a thread, so a query past its deadline is stopped by
+    raising :class:`QueryAbandoned` inside the solver thread
+    (``PyThreadState_SetAsyncExc``): it fires at the next Python bytecode of
+    that query (the label search is pure Python; a C call such as one
+    OR-Tools solve, milliseconds here, finishes first). Only the query that
+    timed out is targeted (a token checked under the lock), so the next query
+    never inherits it. The solver's own work limit, when it has one, usually
+    answers first; this deadline is the backstop that keeps the worker free.
+    """
 
     def __init__(self, timeout_s: float, max_pending: int) -> None:
         self.timeout_s = float(timeout_s)
         self.max_pending = int(max_pending)
         self._lock = threading.Lock()
         self._pending = 0
+        self._current: object | None = None
+        self._thread_id: int | None = None
         self._pool = self._new_pool()
         self._closed = False
+        self.abandoned = 0
 
     @staticmethod
     def _new_pool() -> ThreadPoolExecutor:
@@ -188,14 +209,34 @@ class SolverWorker:
         with self._lock:
             self._pending -= 1
 
+    def _call(self, token: object, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        with self._lock:
+            self._current, self._thread_id = token, threading.get_ident()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            with self._lock:
+                self._current = None
+
+    def _abandon(self, token: object) -> bool:
+        """Stop the query ``token`` if it is the one running; True if it was."""
+        with self._lock:
+            if self._current is not token or self._thread_id is None:
+                return False
+            hit = ctypes.pythonapi.PyThreadState_SetAsyncExc(
+                ctypes.c_ulong(self._thread_id), ctypes.py_object(QueryAbandoned))
+            self.abandoned += 1
+            return hit == 1
+
     async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         with self._lock:
             if self._pending >= self.max_pending:
                 raise WebError(f"server busy: {self._pending} queries queued; retry shortly",
                                status=503)
             self._pending += 1
+        token = object()
         try:
-            future = self._pool.submit(fn, *args, **kwargs)
+            future = self._pool.submit(self._call, token, fn, args, kwargs)
         except RuntimeError as exc:  # shut down
             with self._lock:
                 self._pending -= 1
@@ -204,9 +245,12 @@ class SolverWorker:
         try:
             return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
         except TimeoutError as exc:
+            future.cancel()  # still queued: never starts
+            self._abandon(token)  # running: stopped at its next bytecode
             raise WebError(
-                f"query exceeded the server's work limit ({self.timeout_s:g} s); "
-                "narrow it (fewer pairs, lower k, fewer constraints)", status=503) from exc
+                f"query exceeded the server's work limit ({self.timeout_s:g} s) and was "
+                "stopped; narrow it (fewer pairs, lower k, fewer constraints)",
+                status=503) from exc
 
     def shutdown(self) -> None:
         with self._lock:
@@ -617,11 +661,17 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         _check_params(request, frozenset())
         return hubs_fc
 
+    from routing.report import basemap_geojson
+
+    # Seconds when cold: computed once, at start-up, beside the server (not by a request).
+    basemap_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bypass-basemap")
+    basemap_text = basemap_pool.submit(basemap_geojson)
+    basemap_pool.shutdown(wait=False)
+
     @app.get("/api/basemap", tags=["places"], include_in_schema=False)
     async def basemap() -> Response:
-        from routing.report import basemap_geojson
-
-        text = await worker.run(basemap_geojson)
+        """Country outlines in the page's map frame (the report's own basemap)."""
+        text = await asyncio.wait_for(asyncio.wrap_future(basemap_text), 120)
         return Response(text, media_type="application/geo+json")
 
     @app.get("/api/health", tags=["meta"])

@@ -46,7 +46,7 @@ def bind_warning(host: str, port: int) -> str | None:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path | None = None, *,
-          cors_origins: Iterable[str] = (), timeout_s: float = 20.0,
+          cors_origins: Iterable[str] = (), timeout_s: float = 10.0,
           say: Callable[[str], None] = print) -> None:
     """Load the graph once, then serve the page and API until interrupted."""
     import uvicorn
