@@ -170,6 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     if not 1 <= args.requests <= 1_000_000 or not 1 <= args.concurrency <= 1024:
         parser.error("--requests 1..1000000, --concurrency 1..1024")
     port = free_port()
+    load_before = os.getloadavg()
     t0 = time.perf_counter()
     proc = start_server(port)
     start_s = time.perf_counter() - t0
@@ -180,6 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         stop_server(proc)
     result["server_start_s"] = round(start_s, 2)
     result["cpus"] = os.cpu_count()
+    # The machine may be shared: other work competes with server and client for the CPUs.
+    result["load_average_1min"] = {"before": round(load_before[0], 2),
+                                   "after": round(os.getloadavg()[0], 2)}
     text = json.dumps(result, indent=2)
     print(text)
     if args.out is not None:

@@ -631,11 +631,11 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
     # ---- places
 
     def _features(kinds: tuple[str, ...], fields: tuple[str, ...]) -> dict:
-        features = []
+        features: list[dict[str, Any]] = []
         for n, d in graph.nodes(data=True):
             if d.get("kind") not in kinds:
                 continue
-            props = {"id": str(n), "name": str(d.get("name", n))}
+            props: dict[str, Any] = {"id": str(n), "name": str(d.get("name", n))}
             for f in fields:
                 v = d.get(f)
                 if isinstance(v, float) and not math.isfinite(v):
