@@ -63,6 +63,8 @@ async def _load(base: str, n: int, concurrency: int, rss: Callable[[], float] | 
         ports = [f["properties"]["id"] for f in (await client.get("/api/ports")).json()["features"]
                  if f["properties"]["region"] == "asia"]
         source = queries(hubs, ports)
+        # The server builds its basemap beside the first requests: let that finish first.
+        (await client.get("/api/basemap")).raise_for_status()
         warm = [next(source) for _ in range(warmup)]
         for params in warm:  # warm-up: solver caches, geometry cache, allocator
             (await client.get("/api/route", params=params)).raise_for_status()

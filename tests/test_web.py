@@ -26,7 +26,8 @@ from routing.compare import COLUMNS, default_destinations, default_origins
 from routing.scenarios import SCENARIO_DIR
 from routing.solver import LabelLimitError
 from routing.web import create_app
-from routing.web.app import STATIC, bypass_error
+from routing.web.app import STATIC
+from routing.web.errors import bypass_error
 
 SHIPPED = sorted(p.stem for p in SCENARIO_DIR.glob("*.toml"))
 

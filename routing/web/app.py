@@ -1,27 +1,22 @@
 """The FastAPI app: JSON API, the planner's page, bundled API docs.
 
-One routing graph is loaded when the app is created and shared read-only by
-every request; nothing a request sends can name a file or a dataset folder.
-Solver calls run one at a time on a dedicated worker thread (the solver's
-caches are not meant for concurrent writers, and CPU-bound Python gains
-nothing from more threads) with a deadline per request: a request that would
-run long is answered 503 with a reason, and a queue that is too long is
-answered 503 at once. Bad input is a 422 JSON body naming the parameter and
-what it accepts; no response ever carries a traceback.
+HTTP only: parses and checks parameters, hands the work to the solver
+worker (:mod:`routing.web.worker`) running the model calls of
+:mod:`routing.web.planner`, and formats the answer. One routing graph is
+loaded when the app is created and shared read-only by every request;
+nothing a request sends can name a file or a dataset folder. Bad input is a
+422 JSON body naming the parameter and what it accepts
+(:mod:`routing.web.errors`); no response ever carries a traceback.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ctypes
-import importlib
 import inspect
 import logging
 import math
 import tempfile
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -33,9 +28,19 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from networks.errors import BypassError, InfeasibleError, UnknownPlaceError
+from networks.errors import BypassError, InfeasibleError
 
-from . import geo
+from .errors import (
+    EXPECTED,
+    MAX_AVOID,
+    MAX_K,
+    MAX_PAIRS_SIDE,
+    MAX_PLACE_CHARS,
+    MAX_QUERY_BYTES,
+    MAX_VIA,
+    WebError,
+    bypass_error,
+)
 from .models import (
     CompareResponse,
     CorridorsResponse,
@@ -45,43 +50,17 @@ from .models import (
     RouteResponse,
     ScenarioOut,
 )
+from .planner import Planner, corridors_function
+from .worker import SolverWorker
 
 log = logging.getLogger("bypass.web")
 
-STATIC = Path(__file__).resolve().parent / "static"
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
-
-#: Bounds on what one request may ask for.
-MAX_K = 5
-MAX_VIA = 4
-MAX_AVOID = 8
-MAX_PAIRS_SIDE = 30
-MAX_PLACE_CHARS = 100
-MAX_QUERY_BYTES = 4096
 #: Default deadline of one solver call (seconds) and queue length before "busy".
 DEFAULT_TIMEOUT_S = 10.0
 DEFAULT_MAX_PENDING = 64
 
-#: What each parameter accepts: the ``expected`` of every 422 answer.
-EXPECTED: dict[str, str] = {
-    "from": "a hub or port: id or name (see /api/hubs and /api/ports)",
-    "to": "a port: id or name (see /api/ports)",
-    "objective": "cost, time or co2",
-    "max_days": "a number of days from 0 to 365",
-    "max_cost": "a number of USD per TEU from 0 to 1000000",
-    "k": f"an integer from 1 to {MAX_K}",
-    "via": f"up to {MAX_VIA} places: port, hub, junction or border crossing (id or name)",
-    "avoid": f"up to {MAX_AVOID} places: port, hub, junction or border crossing (id or name)",
-    "avoid_country": f"up to {MAX_AVOID} ISO 3166 alpha-3 country codes such as USA",
-    "avoid_mode": "rail, road or sea",
-    "max_transshipments": "an integer from 0 to 10",
-    "allow_us": "true or false",
-    "strict_waters": "true or false",
-    "scheduled_only": "true or false",
-    "allow_hypothetical": "true or false",
-    "cargo_value": "a number of USD per TEU from 0 to 10000000",
-    "scenario": "a shipped scenario name (see /api/scenarios)",
-}
+STATIC = Path(__file__).resolve().parent / "static"
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
 BOOL = ("allow_us", "strict_waters", "scheduled_only", "allow_hypothetical")
 ROUTE_PARAMS = frozenset({"from", "to", "objective", "max_days", "max_cost", "k", "via", "avoid",
@@ -94,40 +73,6 @@ CORRIDOR_PARAMS = frozenset({"from", "to", "scenario", "objective", "cargo_value
 REPEATABLE = frozenset({"via", "avoid", "avoid_country", "avoid_mode"})
 #: Parameters that may repeat on /api/compare and the report downloads.
 REPEATABLE_COMPARE = frozenset({"from", "to"})
-
-#: Binding constraint named by InfeasibleError -> query parameter.
-CONSTRAINT_PARAM = {"max_days": "max_days", "max_cost": "max_cost",
-                    "max_transshipments": "max_transshipments", "via": "via", "avoid": "avoid",
-                    "allow_us": "allow_us"}
-
-
-class WebError(Exception):
-    """An answer other than 200: status, one-line message, parameter, expected value."""
-
-    def __init__(self, message: str, *, parameter: str | None = None,
-                 expected: str | None = None, suggestions: Sequence[str] = (),
-                 status: int = 422) -> None:
-        super().__init__(message)
-        self.message, self.parameter, self.status = message, parameter, status
-        self.expected = expected if expected is not None else EXPECTED.get(parameter or "")
-        self.suggestions = list(suggestions)
-
-    def response(self) -> JSONResponse:
-        body = ErrorBody(error=self.message, parameter=self.parameter, expected=self.expected,
-                         suggestions=self.suggestions)
-        headers = {"Retry-After": "5"} if self.status == 503 else None
-        return JSONResponse(body.model_dump(), status_code=self.status, headers=headers)
-
-
-#: Names of solver errors meaning "this query needs more work than allowed" (the solver's
-#: work-limit error has been called LabelLimitError and QueryTooHardError).
-WORK_LIMIT_SUFFIXES = ("LimitError", "TooHardError", "LimitExceeded", "BudgetError")
-
-
-def _is_work_limit(exc: BaseException) -> bool:
-    """A solver error meaning "this query needs more work than allowed"."""
-    return any(k.__name__.endswith(WORK_LIMIT_SUFFIXES) for k in type(exc).__mro__)
-
 
 # --------------------------------------------------------------------------- parameters
 # (module level: FastAPI resolves the annotations by name; 422 on anything else)
@@ -159,282 +104,6 @@ FromMany = Annotated[list[str] | None, Query(
 ToMany = Annotated[list[str] | None, Query(
     description=f"Destinations (repeatable, up to {MAX_PAIRS_SIDE}); default every Asian "
                 "port.")]
-
-
-# --------------------------------------------------------------------------- solver worker
-
-
-class QueryAbandoned(BaseException):
-    """Raised inside the solver thread to stop a query past its deadline.
-
-    A BaseException, so no ``except Exception`` in the solver swallows it.
-    """
-
-
-class SolverWorker:
-    """One worker thread for solver calls, a deadline per call and a bounded queue.
-
-    Python cannot kill a thread, so a query past its deadline is stopped by
-    raising :class:`QueryAbandoned` inside the solver thread
-    (``PyThreadState_SetAsyncExc``): it fires at the next Python bytecode of
-    that query (the label search is pure Python; a C call such as one
-    OR-Tools solve, milliseconds here, finishes first). Only the query that
-    timed out is targeted (a token checked under the lock), so the next query
-    never inherits it. The solver's own work limit, when it has one, usually
-    answers first; this deadline is the backstop that keeps the worker free.
-    """
-
-    def __init__(self, timeout_s: float, max_pending: int) -> None:
-        self.timeout_s = float(timeout_s)
-        self.max_pending = int(max_pending)
-        self._lock = threading.Lock()
-        self._pending = 0
-        self._current: object | None = None
-        self._thread_id: int | None = None
-        self._pool = self._new_pool()
-        self._closed = False
-        self.abandoned = 0
-
-    @staticmethod
-    def _new_pool() -> ThreadPoolExecutor:
-        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="bypass-solver")
-
-    def start(self) -> None:
-        """(Re)start the worker thread after a shutdown (an app may be served again)."""
-        with self._lock:
-            if self._closed:
-                self._pool, self._closed = self._new_pool(), False
-
-    def _done(self, _future) -> None:
-        with self._lock:
-            self._pending -= 1
-
-    def _call(self, token: object, fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
-        with self._lock:
-            self._current, self._thread_id = token, threading.get_ident()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            with self._lock:
-                self._current = None
-
-    def _abandon(self, token: object) -> bool:
-        """Stop the query ``token`` if it is the one running; True if it was."""
-        with self._lock:
-            if self._current is not token or self._thread_id is None:
-                return False
-            hit = ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                ctypes.c_ulong(self._thread_id), ctypes.py_object(QueryAbandoned))
-            self.abandoned += 1
-            return hit == 1
-
-    async def run(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            if self._pending >= self.max_pending:
-                raise WebError(f"server busy: {self._pending} queries queued; retry shortly",
-                               status=503)
-            self._pending += 1
-        token = object()
-        try:
-            future = self._pool.submit(self._call, token, fn, args, kwargs)
-        except RuntimeError as exc:  # shut down
-            with self._lock:
-                self._pending -= 1
-            raise WebError("server is shutting down", status=503) from exc
-        future.add_done_callback(self._done)
-        try:
-            return await asyncio.wait_for(asyncio.wrap_future(future), self.timeout_s)
-        except TimeoutError as exc:
-            future.cancel()  # still queued: never starts
-            self._abandon(token)  # running: stopped at its next bytecode
-            raise WebError(
-                f"query exceeded the server's work limit ({self.timeout_s:g} s) and was "
-                "stopped; narrow it (fewer pairs, lower k, fewer constraints)",
-                status=503) from exc
-
-    def shutdown(self) -> None:
-        with self._lock:
-            self._closed = True
-        self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-# --------------------------------------------------------------------------- the model side
-
-
-class Planner:
-    """The read-only graph and the calls the API makes on it (run on the solver thread)."""
-
-    def __init__(self, graph, demand=None) -> None:
-        from networks.places import resolve
-        from routing import solver
-        from routing.query import compare_route, solve_route
-        from routing.report import node_attributes
-        from routing.scenarios import SCENARIO_DIR
-
-        self.graph = graph
-        self.demand = demand
-        self._resolve = resolve
-        solver.compile_graph(graph)  # warm: no request compiles the graph
-        nodes = graph.nodes(data=True)
-        self.origins = {str(n): str(d.get("name", n)) for n, d in nodes
-                        if d.get("kind") in ("hub", "port")}
-        self.ports = {str(n): str(d.get("name", n)) for n, d in nodes if d.get("kind") == "port"}
-        self.waypoints: dict[str, str] = {}
-        self.border_sides: dict[str, list[str]] = {}
-        for n, d in sorted(nodes, key=lambda x: str(x[0])):
-            if d.get("kind") in ("port", "hub", "junction"):
-                self.waypoints[str(n)] = str(d.get("name", n))
-            elif d.get("kind") == "border" and d.get("border"):
-                self.waypoints.setdefault(d["border"], str(d.get("name", d["border"])))
-                self.border_sides.setdefault(d["border"], []).append(str(n))
-        self.node_attrs = node_attributes(graph)
-        self.scenario_dir = SCENARIO_DIR
-        self.solve_options = set(inspect.signature(solve_route).parameters)
-        self._compare_route = compare_route
-        self._geo_cache: dict[tuple[str, str, str], dict | None] = {}
-        self._comparisons: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    # ---- places
-
-    def place(self, text: str, names: dict[str, str], parameter: str, what: str) -> str:
-        if len(text) > MAX_PLACE_CHARS:
-            raise WebError(f"{parameter} is longer than {MAX_PLACE_CHARS} characters",
-                           parameter=parameter)
-        try:
-            return self._resolve(text, names, what)
-        except UnknownPlaceError as exc:
-            raise WebError(str(exc), parameter=parameter, suggestions=exc.suggestions) from exc
-
-    def waypoint(self, text: str, parameter: str) -> list[str]:
-        ident = self.place(text, self.waypoints, parameter, "place")
-        return self.border_sides.get(ident, [ident])
-
-    def scenario_names(self) -> list[str]:
-        return sorted(p.stem for p in self.scenario_dir.glob("*.toml"))
-
-    def scenario(self, name: str | None):
-        """A shipped scenario by name only: a request never names a file."""
-        from routing.scenarios import load_scenario
-
-        names = self.scenario_names()
-        if name is None:
-            name = "status_quo"
-        if name not in names:
-            raise WebError(f"unknown scenario {name!r}", parameter="scenario",
-                           expected="one of " + ", ".join(names))
-        return load_scenario(name)
-
-    # ---- geometry
-
-    def leg_geometry(self, leg) -> dict | None:
-        key = (leg.from_id, leg.to_id, str(leg.key))
-        if key not in self._geo_cache:
-            self._geo_cache[key] = geo.leg_geojson(leg.geometry)
-        return self._geo_cache[key]
-
-    def route_dict(self, route) -> dict | None:
-        if route is None:
-            return None
-        out = route.to_dict()
-        for leg, d in zip(route.legs, out["legs"], strict=True):
-            d["geometry"] = None if leg.mode == "transfer" else self.leg_geometry(leg)
-        return out
-
-    # ---- queries (solver thread)
-
-    def route(self, origin: str, dest: str, kwargs: dict, k: int, allow_us: bool) -> dict:
-        from routing.query import SIDE_FILTERS, alternatives, solve_route
-
-        result = self._compare_route(self.graph, origin, dest, **kwargs)
-        if result["us_free"] is None and result["via_us"] is None:
-            constraint = None
-            try:  # the US-free side again, for the constraint that binds (error path only)
-                solve_route(self.graph, origin, dest, **kwargs)
-            except InfeasibleError as exc:
-                constraint = exc.constraint
-            raise InfeasibleError(f"no route from {origin} to {dest}: "
-                                  + "; ".join(result["reasons"].values()), constraint=constraint)
-        payload: dict[str, Any] = {
-            "from": origin, "to": dest,
-            "us_free": self.route_dict(result["us_free"]),
-            "via_us": self.route_dict(result["via_us"]),
-            "reasons": dict(result["reasons"]),
-        }
-        if k > 1:
-            payload["alternatives"] = {
-                side: [self.route_dict(r) for r in
-                       alternatives(self.graph, origin, dest, k, **kwargs, **flags)]
-                for side, flags in SIDE_FILTERS if result[side] is not None}
-        if allow_us:
-            payload["best"] = self.route_dict(
-                solve_route(self.graph, origin, dest, allow_us=True, **kwargs))
-        return payload
-
-    def frontier(self, origin: str, dest: str, kwargs: dict) -> dict:
-        from routing.frontier import frontier
-        from routing.query import SIDE_FILTERS
-
-        out: dict[str, Any] = {"from": origin, "to": dest, "us_free": None, "via_us": None,
-                               "reasons": {}}
-        first: InfeasibleError | None = None
-        for side, flags in SIDE_FILTERS:
-            try:
-                front = frontier(self.graph, origin, dest, **flags, **kwargs)
-                out[side] = [r.to_dict() for r in front.points]
-            except InfeasibleError as exc:
-                out["reasons"][side] = str(exc)
-                first = first or exc
-        if out["us_free"] is None and out["via_us"] is None:
-            raise InfeasibleError("; ".join(out["reasons"].values()),
-                                  constraint=first.constraint if first else None)
-        return out
-
-    def comparison(self, origins: tuple[str, ...] | None, dests: tuple[str, ...] | None,
-                   scenario, cargo_value: float | None, kwargs: dict):
-        """Solved pairs (bounded cache: scenarios only re-price, never re-solve)."""
-        from routing.compare import compare
-
-        key = (origins, dests, cargo_value, tuple(sorted(kwargs.items())))
-        with self._lock:
-            hit = self._comparisons.get(key)
-            if hit is not None:
-                self._comparisons.move_to_end(key)
-        if hit is None:
-            hit = compare(self.graph, list(origins) if origins else None,
-                          list(dests) if dests else None, "status_quo", demand=self.demand,
-                          cargo_value_usd_per_teu=cargo_value, **kwargs)
-            with self._lock:
-                self._comparisons[key] = hit
-                while len(self._comparisons) > 16:
-                    self._comparisons.popitem(last=False)
-        return hit.under(scenario)
-
-    def compare_payload(self, comp) -> dict:
-        from routing.compare import scenario_summary
-
-        summary = scenario_summary(comp, self.summary_scenarios(comp))
-        payload = comp.to_dict()
-        payload["scenarios"] = [
-            {k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-             for k, v in rec.items()} for rec in summary.to_dict(orient="records")]
-        return payload
-
-    def summary_scenarios(self, comp) -> list:
-        """The scenarios ``bypass compare`` summarises: the shipped ones, plus the query's."""
-        from routing.scenarios import builtin_scenarios
-
-        scs = builtin_scenarios()
-        if comp.scenario.name not in {s.name for s in scs}:
-            scs.append(comp.scenario)
-        return scs
-
-    def report_html(self, comp) -> str:
-        from routing.compare import scenario_summary
-        from routing.report import render_html
-
-        scs = self.summary_scenarios(comp)
-        return render_html(comp, scenario_summary(comp, scs), scs, self.node_attrs)
 
 
 # --------------------------------------------------------------------------- middleware
@@ -680,7 +349,7 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         (the page asks before calling them)."""
         _check_params(request, frozenset())
         try:
-            _corridors_function()
+            corridors_function()
             has_corridors = True
         except WebError:
             has_corridors = False
@@ -860,7 +529,7 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         """The best route through each gateway family (Mexican, Canadian by sea or in bond,
         US) side by side (``bypass corridors --json``)."""
         _check_params(request, CORRIDOR_PARAMS)
-        fn = _corridors_function()
+        fn = corridors_function()
         o, d = _pair(from_, to)
         sc = planner.scenario(scenario)
         # Only what the query sets: defaults stay the corridor model's own.
@@ -916,34 +585,6 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
     return app
 
 
-def bypass_error(exc: BypassError) -> WebError:
-    """The HTTP answer to an error raised by the model."""
-    if _is_work_limit(exc):
-        return WebError(f"query exceeded the solver's work limit: {exc}", status=503)
-    if isinstance(exc, InfeasibleError):
-        return WebError(str(exc), parameter=CONSTRAINT_PARAM.get(exc.constraint or ""),
-                        expected="looser constraints (or see reasons per side)")
-    if isinstance(exc, UnknownPlaceError):
-        return WebError(str(exc), suggestions=exc.suggestions)
-    return WebError(" ".join(str(exc).split()))
-
-
-def _corridors_function() -> Callable[..., Any]:
-    """``routing.corridors.corridors``, or 501 when this build does not have it."""
-    try:
-        module = importlib.import_module("routing.corridors")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("routing.corridors",):
-            raise
-        raise WebError("corridor analysis is not part of this build (routing.corridors is "
-                       "missing)", status=501, expected=None) from exc
-    fn = getattr(module, "corridors", None)
-    if not callable(fn):
-        raise WebError("corridor analysis is not part of this build (routing.corridors has no "
-                       "corridors function)", status=501)
-    return fn
-
-
 def _swagger_dir() -> Path | None:
     try:
         import swagger_ui_bundle
@@ -980,4 +621,3 @@ def _download(data: bytes, media_type: str, filename: str) -> Response:
                     headers={"content-disposition": f'attachment; filename="{safe}"'})
 
 
-__all__ = ["Planner", "SolverWorker", "WebError", "bypass_error", "create_app"]

@@ -18,6 +18,9 @@ log = logging.getLogger("bypass.web")
 LOOPBACK_NAMES = ("localhost",)
 #: Simultaneous connections before uvicorn answers 503 itself.
 LIMIT_CONCURRENCY = 256
+#: Idle seconds before a keep-alive connection is closed. uvicorn's 5 s default races
+#: busy clients that reuse a connection just as the server drops it (seen as a reset).
+KEEP_ALIVE_S = 20
 
 
 def is_loopback(host: str) -> bool:
@@ -62,7 +65,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, data_dir: str | Path | None
     shown = f"[{host}]" if ":" in host else host
     say(f"bypass: serving on http://{shown}:{port}/ (API docs at /docs); Ctrl-C stops")
     uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False,
-                limit_concurrency=LIMIT_CONCURRENCY, timeout_keep_alive=5)
+                limit_concurrency=LIMIT_CONCURRENCY, timeout_keep_alive=KEEP_ALIVE_S)
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -94,7 +97,7 @@ class ServerThread:
         self.start_timeout_s = start_timeout_s
         config = uvicorn.Config(app, host=host, port=self.port, log_level="warning",
                                 server_header=False, limit_concurrency=LIMIT_CONCURRENCY,
-                                timeout_keep_alive=5)
+                                timeout_keep_alive=KEEP_ALIVE_S)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="bypass-web", daemon=True)
 
