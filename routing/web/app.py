@@ -62,6 +62,9 @@ DEFAULT_MAX_PENDING = 64
 STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
+#: Node kinds an origin / a destination may be (as in the CLI).
+ORIGIN_KINDS = ("hub", "port")
+DEST_KINDS = ("port",)
 BOOL = ("allow_us", "strict_waters", "scheduled_only", "allow_hypothetical")
 ROUTE_PARAMS = frozenset({"from", "to", "objective", "max_days", "max_cost", "k", "via", "avoid",
                           "avoid_country", "avoid_mode", "max_transshipments", *BOOL})
@@ -282,9 +285,9 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
                 raise WebError(f"avoid_mode {m!r} is not a mode", parameter="avoid_mode")
         kwargs: dict[str, Any] = dict(
             objective=objective, max_days=max_days, max_cost=max_cost,
-            via=[planner.waypoint(v, "via")[0] for v in _limited(via, "via", MAX_VIA)],
+            via=[planner.places(v, "via", "via place")[0] for v in _limited(via, "via", MAX_VIA)],
             avoid=[n for v in _limited(avoid, "avoid", MAX_AVOID)
-                   for n in planner.waypoint(v, "avoid")],
+                   for n in planner.places(v, "avoid", "avoided place")],
             strict_waters=strict_waters, scheduled_only=scheduled_only,
             avoid_countries=countries, avoid_modes=sorted(set(modes)),
             max_transshipments=max_transshipments,
@@ -361,8 +364,8 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
     # ---- routes
 
     def _pair(from_: str, to: str) -> tuple[str, str]:
-        o = planner.place(from_, planner.origins, "from", "origin")
-        d = planner.place(to, planner.ports, "to", "destination")
+        o = planner.place(from_, "from", "origin", ORIGIN_KINDS)
+        d = planner.place(to, "to", "destination", DEST_KINDS)
         if o == d:
             raise WebError(f"origin and destination are the same place ({o})", parameter="to",
                            expected="a port other than the origin")
@@ -441,9 +444,9 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
     def _pairs(from_: list[str] | None, to: list[str] | None):
         fs = _limited(from_, "from", MAX_PAIRS_SIDE)
         ts = _limited(to, "to", MAX_PAIRS_SIDE)
-        os_ = tuple(dict.fromkeys(planner.place(f, planner.origins, "from", "origin")
+        os_ = tuple(dict.fromkeys(planner.place(f, "from", "origin", ORIGIN_KINDS)
                                   for f in fs)) or None
-        ds = tuple(dict.fromkeys(planner.place(t, planner.ports, "to", "destination")
+        ds = tuple(dict.fromkeys(planner.place(t, "to", "destination", DEST_KINDS)
                                  for t in ts)) or None
         if os_ and ds and all(o == d for o in os_ for d in ds):
             raise WebError("nothing to compare: origin and destination are the same",

@@ -25,31 +25,17 @@ class Planner:
     """The read-only graph and the calls the API makes on it (run on the solver thread)."""
 
     def __init__(self, graph, demand=None) -> None:
-        from networks.places import resolve
         from routing import solver
-        from routing.query import compare_route, solve_route
+        from routing.query import compare_route
         from routing.report import node_attributes
         from routing.scenarios import SCENARIO_DIR
 
         self.graph = graph
         self.demand = demand
-        self._resolve = resolve
         solver.compile_graph(graph)  # warm: no request compiles the graph
-        nodes = graph.nodes(data=True)
-        self.origins = {str(n): str(d.get("name", n)) for n, d in nodes
-                        if d.get("kind") in ("hub", "port")}
-        self.ports = {str(n): str(d.get("name", n)) for n, d in nodes if d.get("kind") == "port"}
-        self.waypoints: dict[str, str] = {}
-        self.border_sides: dict[str, list[str]] = {}
-        for n, d in sorted(nodes, key=lambda x: str(x[0])):
-            if d.get("kind") in ("port", "hub", "junction"):
-                self.waypoints[str(n)] = str(d.get("name", n))
-            elif d.get("kind") == "border" and d.get("border"):
-                self.waypoints.setdefault(d["border"], str(d.get("name", d["border"])))
-                self.border_sides.setdefault(d["border"], []).append(str(n))
         self.node_attrs = node_attributes(graph)
         self.scenario_dir = SCENARIO_DIR
-        self.solve_options = set(inspect.signature(solve_route).parameters)
+        self.solve_options = route_options()
         self._compare_route = compare_route
         self._geo_cache: dict[tuple[str, str, str], dict | None] = {}
         self._comparisons: OrderedDict[tuple, Any] = OrderedDict()
@@ -57,18 +43,21 @@ class Planner:
 
     # ---- places
 
-    def place(self, text: str, names: dict[str, str], parameter: str, what: str) -> str:
+    def places(self, text: str, parameter: str, what: str,
+               kinds: tuple[str, ...] | None = None) -> list[str]:
+        """The node(s) ``text`` names, through the resolver the CLI and API share."""
+        from networks.places import PLACE_KINDS, resolve_place
+
         if len(text) > MAX_PLACE_CHARS:
             raise WebError(f"{parameter} is longer than {MAX_PLACE_CHARS} characters",
                            parameter=parameter)
         try:
-            return self._resolve(text, names, what)
+            return resolve_place(self.graph, text, kinds=kinds or PLACE_KINDS, what=what)
         except UnknownPlaceError as exc:
             raise WebError(str(exc), parameter=parameter, suggestions=exc.suggestions) from exc
 
-    def waypoint(self, text: str, parameter: str) -> list[str]:
-        ident = self.place(text, self.waypoints, parameter, "place")
-        return self.border_sides.get(ident, [ident])
+    def place(self, text: str, parameter: str, what: str, kinds: tuple[str, ...]) -> str:
+        return self.places(text, parameter, what, kinds)[0]
 
     def scenario_names(self) -> list[str]:
         return sorted(p.stem for p in self.scenario_dir.glob("*.toml"))
@@ -211,3 +200,17 @@ def corridors_function() -> Callable[..., Any]:
         raise WebError("corridor analysis is not part of this build (routing.corridors has no "
                        "corridors function)", status=501)
     return fn
+
+
+def route_options() -> set[str]:
+    """Names of the options ``solve_route`` accepts (keyword arguments or RouteOptions)."""
+    import dataclasses
+
+    from routing.query import solve_route
+
+    names = set(inspect.signature(solve_route).parameters)
+    try:
+        from routing.options import RouteOptions
+    except ImportError:
+        return names
+    return names | {f.name for f in dataclasses.fields(RouteOptions)}
