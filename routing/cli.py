@@ -1016,6 +1016,31 @@ def bench(
         write_json(report, json_file)
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind (default loopback only).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    cors_origin: Annotated[list[str] | None, typer.Option(
+        "--cors-origin", help="Allow this web origin to call the API (repeatable; none by "
+        "default).")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0.1, max=600, help="Seconds one query may run before a 503.")] = 10.0,
+) -> None:
+    """The route planner's web page and JSON API (graph loaded once, read-only)."""
+    try:
+        from routing.web.server import serve as run_server
+    except ImportError as exc:
+        raise BypassError(f"bypass serve needs the web dependencies ({exc.name} is missing): "
+                          "pip install fastapi uvicorn") from exc
+
+    if state.data is not None:
+        _dataset()
+    progress("serve: loading the routing graph...")
+    run_server(host, port, state.data, cors_origins=cors_origin or (), timeout_s=timeout,
+               say=lambda m: err.print(m, highlight=False, markup=False))
+
+
 def write_table(frame, path: Path) -> None:
     """Write a DataFrame as CSV (or Parquet by extension), atomically."""
     from networks.export import write_frame
