@@ -17,7 +17,7 @@ from typing import Any
 
 from networks.errors import InfeasibleError, UnknownPlaceError
 
-from . import geo
+from .geo import leg_geojson
 from .errors import MAX_PLACE_CHARS, WebError
 
 
@@ -79,7 +79,7 @@ class Planner:
     def leg_geometry(self, leg) -> dict | None:
         key = (leg.from_id, leg.to_id, str(leg.key))
         if key not in self._geo_cache:
-            self._geo_cache[key] = geo.leg_geojson(leg.geometry)
+            self._geo_cache[key] = leg_geojson(leg.geometry)
         return self._geo_cache[key]
 
     def route_dict(self, route) -> dict | None:
