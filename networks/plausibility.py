@@ -42,23 +42,8 @@ from shapely.ops import nearest_points
 from networks import geography
 from networks.errors import DatasetError
 
-__all__ = [
-    "GEOD",
-    "HUB_COUNTRY",
-    "LINK_RATIO",
-    "LINK_SLACK_KM",
-    "MAX_COAST_KM",
-    "MAX_LANE_LAND_KM",
-    "MAX_LANE_START_KM",
-    "MAX_LINK_END_KM",
-    "MAX_LINK_FOREIGN_KM",
-    "SAMPLE_KM",
-    "check_access_lanes",
-    "check_dataset",
-    "check_land_links",
-    "check_ports",
-    "coast",
-]
+__all__ = ["MAX_COAST_KM", "check_access_lanes", "check_dataset", "check_land_links",
+           "check_ports", "coast"]
 
 log = logging.getLogger(__name__)
 GEOD = Geod(ellps="WGS84")

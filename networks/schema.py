@@ -506,6 +506,12 @@ SCENARIO = TomlSchema(
                 required=False),
         TomlKey("valuation.carrying_cost_pct_per_year", "% of cargo value per year",
                 "inventory carrying cost (default 20), 0 .. 1000", required=False),
+        TomlKey("policy.forbid_us_transit", "true/false",
+                "no route through the US is offered (gateway corridors only; default false)",
+                required=False),
+        TomlKey("port_dwell.<port id>", "h",
+                "extra dwell per box at that port, valued at the carrying cost and solved "
+                "into the corridors, 0 .. 1e4", required=False),
     ),
 )
 

@@ -16,13 +16,13 @@ This is the only module that imports OR-Tools (lazily, for plans). It holds:
   cheaper) one, and exact ties to the lowest arc order over sorted ids, which
   does not depend on edge insertion order. Two routes whose float totals
   differ by less than 1e-6 unit per leg are ties by definition.
-* Shortest paths live in ``routing.trees`` (``shortest_path``: a
-  lexicographic shortest-path tree per origin, scipy Dijkstra on exact
-  integer weights, cached) for unconstrained queries; "via the US" uses a
-  two-layer copy of the graph (layer 1 is entered by a US arc), so it is one
-  tree too (``simple_layered_path``); only a walk that repeats a node falls
-  back to the label search. Required nodes join trees (``best_join``).
-  ``trees`` builds on this module, never the reverse (no import cycle).
+* ``routing.trees.shortest_path`` (trees build on this module): a
+  lexicographic shortest-path tree per origin (scipy Dijkstra on exact
+  integer weights, cached) for
+  unconstrained queries; "via the US" uses a two-layer copy of the graph
+  (layer 1 is entered by a US arc), so it is one tree too
+  (``simple_layered_path``); only a walk that repeats a node falls back to the
+  label search. Required nodes join trees (``routing.trees.best_join``).
 * ``label_search``: exact multi-criteria label setting (A*-ordered with
   reverse-Dijkstra bounds, dominance per state) for resource constraints,
   required nodes, Pareto frontiers and class-distinct alternatives; with

@@ -43,21 +43,8 @@ from scipy.sparse.csgraph import dijkstra
 
 from .solver import Compiled, Filter, Weights, arc_mask, arc_us
 
-__all__ = [
-    "InexactError",
-    "Join",
-    "MAX_BRANCHES",
-    "MAX_JOIN_VIAS",
-    "Tree",
-    "TreeGraph",
-    "best_join",
-    "clear_trees",
-    "path_to",
-    "shortest_path",
-    "shortest_tree",
-    "simple_layered_path",
-    "tree_graph",
-]
+__all__ = ["Tree", "best_join", "clear_trees", "path_to", "shortest_path", "shortest_tree",
+           "simple_layered_path", "tree_graph"]
 
 #: Floats hold integers exactly below 2**53; distances must stay below.
 _EXACT = float(2**52)
@@ -515,12 +502,12 @@ def shortest_path(
 ) -> list[int] | None:
     """Min-composite path as arc ids, or None if unreachable.
 
-    A lexicographic shortest-path tree from ``origin`` (scipy Dijkstra on
-    exact integer weights, cached per origin so every destination of that
-    origin is a lookup). With ``require_us`` the path
+    A lexicographic shortest-path tree from ``origin`` (``routing.trees``:
+    scipy Dijkstra on exact integer weights, cached per origin so every
+    destination of that origin is a lookup). With ``require_us`` the path
     must use a US arc: it runs from layer 0 of a two-layer graph to layer 1,
     which only US arcs connect. The projected path may then revisit a node;
-    the caller checks simplicity. Raises ``InexactError`` (an
+    the caller checks simplicity. Raises :class:`InexactError` (an
     ``ArithmeticError``) if totals leave the exact float range.
     """
     tree = shortest_tree(c, w, f, origin, layered=require_us)
