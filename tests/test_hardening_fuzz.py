@@ -25,7 +25,7 @@ from networks import settings as bypass_settings
 from networks.datasets import load_dataset
 from networks.errors import DatasetErrors
 from networks.schema import TABLES
-from routing.cli import main
+from routing.cli import exit_code, main
 from tests.test_fuzz import _assert_within_schema
 
 FUZZ = settings(max_examples=10, deadline=None, derandomize=True,
@@ -84,7 +84,7 @@ def _check_load(root: Path, capsys) -> None:
         for name in list(dataset.tables):
             dataset.tables[name]  # lazy tables too
     except DatasetErrors as exc:
-        assert exc.exit_code == 2
+        assert exit_code(exc) == 2
         for p in exc.problems:
             assert "\n" not in str(p) and str(p).startswith(str(root)), str(p)
         return
