@@ -733,6 +733,12 @@ class _Loaded:
 
 
 def _load(root: Path, lazy: tuple[str, ...] = (), stream: tuple[str, ...] = ()) -> _Loaded:
+    """Read and check a dataset folder.
+
+    ``lazy`` tables are only located (read on first use, see :class:`Tables`);
+    ``stream`` tables (CSV) are checked row by row without keeping rows, and
+    then also left lazy.
+    """
     default = settings.DATA_DIR
     got = _Loaded()
     problems = got.problems
@@ -774,6 +780,7 @@ def _load(root: Path, lazy: tuple[str, ...] = (), stream: tuple[str, ...] = ()) 
             pools = {t: set(got.tables[t][TABLES[t].id_field].dropna())
                      for t in ("ports", "hubs") if t in got.tables}
             stream_check_csv(schema, path, pools, problems, name in defaulted, streamed)
+            got.deferred[name] = (path, name in defaulted)
             got.files[name] = str(path)
             continue
         frame = read_table(schema, path, problems)

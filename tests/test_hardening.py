@@ -269,4 +269,4 @@ def test_data_path_with_rich_markup_prints_literally(tmp_path, capsys):
     rc = main(["--data", str(root), "ports"])
     captured = capsys.readouterr()
     assert rc == 0, captured.err
-    assert f"{root}: using the default for" in captured.err.replace("\n", "")
+    assert f"{root}: using the default for" in " ".join(captured.err.split())
