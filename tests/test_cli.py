@@ -92,6 +92,12 @@ def test_route_table_flags_hypothetical_services(capsys):
 
 
 def test_data_option_is_accepted_after_the_command(capsys, tmp_path):
+    import shutil
+
+    from networks import settings
+
+    # A dataset folder holds at least one dataset file (an empty one is an error).
+    shutil.copy(settings.DATA_DIR / "ports.csv", tmp_path / "ports.csv")
     before = run(capsys, "-q", "--data", str(tmp_path), "route", "--from", "MTY", "--to",
                  "CNSHA", "--json")
     after = run(capsys, "route", "--from", "MTY", "--data", str(tmp_path), "--to", "CNSHA",
