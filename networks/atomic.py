@@ -55,7 +55,7 @@ def cache_writable(folder: str | os.PathLike) -> bool:
     return True
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
+def write_atomic(path: str | os.PathLike, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a fresh temporary path, then rename it to ``path``.
 
     The temporary path keeps the target's suffix (writers such as GDAL pick

@@ -39,6 +39,7 @@ from shapely.geometry.base import BaseGeometry
 
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
+from networks.params import parameter  # re-exported: callers read parameters from here
 from networks.schema import (
     PARAMETERS,
     TABLE_FORMATS,
@@ -47,6 +48,24 @@ from networks.schema import (
     TableSchema,
     parameter_bound,
 )
+
+__all__ = [
+    "Dataset",
+    "LAND_LINK_FORMATS",
+    "MAX_SEA_ACCESS_KM",
+    "PARAMETERS_FILE",
+    "READERS",
+    "REQUIRED_TABLES",
+    "check_files",
+    "default_dataset",
+    "export_dataset",
+    "load_dataset",
+    "parameter",
+    "read_parameters",
+    "read_table",
+    "table_file",
+    "validate_dataset",
+]
 
 log = logging.getLogger(__name__)
 
@@ -500,19 +519,6 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
     return data
 
 
-def parameter(params: Mapping, dotted: str) -> float:
-    """The numeric value of a parameter such as ``"rail.speed_kmh.MEX"``."""
-    node: object = params
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise DatasetError(PARAMETERS_FILE, "missing parameter", field=dotted,
-                               expected="a {value, unit, source} table")
-        node = node[part]
-    if isinstance(node, Mapping):
-        node = node.get("value")
-    return float(node)  # type: ignore[arg-type]
-
-
 # ----------------------------------------------------------------- cross-table checks
 def _default_port_ids() -> frozenset[str]:
     """LOCODEs of the default dataset's ports (read from its CSV, nothing else)."""
@@ -791,12 +797,6 @@ def _load(root: Path, lazy: tuple[str, ...] = (), stream: tuple[str, ...] = ()) 
     _check_references(got.tables, got.files, defaulted, problems, got.warnings)
     got.warnings += streamed
     _check_geometry(got.tables, got.files, problems)
-    if not is_default and "ports" in got.tables and not problems:
-        # Plausibility against the world (coasts, countries, link geometry): needs the
-        # country polygons, not the sea network or the graph.
-        from networks.plausibility import check_dataset
-
-        check_dataset(got.tables, got.files, problems, got.warnings)
     return got
 
 
@@ -893,9 +893,12 @@ class Tables(Mapping):
 
 def check_files(data_dir: str | Path | None
                 ) -> tuple[list[DatasetError], list[str], Dataset | None]:
-    """(problems, warnings, the dataset when it has no problems), loading once."""
+    """(problems, warnings, the dataset when it has no problems), loading once.
+
+    Large lazy tables (``LAZY_TABLES``) are checked row by row, not kept.
+    """
     root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
-    got = _load(root, stream=LAZY_TABLES)  # large lazy tables: checked row by row
+    got = _load(root, stream=LAZY_TABLES)
     return got.problems, got.warnings, None if got.problems else _as_dataset(got, root)
 
 

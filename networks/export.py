@@ -18,6 +18,13 @@ from shapely.geometry import Point
 from networks import geography
 from networks.atomic import write_atomic
 
+__all__ = [
+    "edge_table",
+    "node_table",
+    "write_frame",
+    "write_geopackage",
+]
+
 
 def _flat(value):
     if isinstance(value, tuple | list):

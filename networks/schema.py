@@ -8,6 +8,40 @@ read these definitions, so code and docs cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ASIA",
+    "BORDERS",
+    "DEFAULT_RULES",
+    "DEMAND",
+    "Field",
+    "HUBS",
+    "ISO3_PATTERN",
+    "JUNCTIONS",
+    "LAND_LINKS",
+    "LAT",
+    "LINK_ID_PATTERN",
+    "LOCODE_PATTERN",
+    "LON",
+    "NODE_ID_PATTERN",
+    "PARAMETERS",
+    "PORTS",
+    "PORT_ACCESS",
+    "SCENARIO",
+    "SEA_SERVICES",
+    "SOURCE",
+    "TABLES",
+    "TABLE_EXTENSIONS",
+    "TABLE_FORMATS",
+    "TOML_FILES",
+    "TableSchema",
+    "TomlKey",
+    "TomlSchema",
+    "WPI_COLUMNS",
+    "WPI_IGNORED",
+    "schema_markdown",
+]
 
 ISO3_PATTERN = r"^[A-Z]{3}$"
 LOCODE_PATTERN = r"^[A-Z]{2}[A-Z2-9]{3}$"
@@ -81,8 +115,8 @@ MAX_LINK_KM = 20_000.0
 #: drugs is worth a few million); larger is a unit mistake.
 MAX_CARGO_VALUE_USD_PER_TEU = 1e8
 
-LAT = dict(type="float", unit="degrees", minimum=-90.0, maximum=90.0)
-LON = dict(type="float", unit="degrees", minimum=-180.0, maximum=180.0)
+LAT: dict[str, Any] = dict(type="float", unit="degrees", minimum=-90.0, maximum=90.0)
+LON: dict[str, Any] = dict(type="float", unit="degrees", minimum=-180.0, maximum=180.0)
 SOURCE = Field("source", "str", "citation(s): short title, URL, date; or 'ASSUMPTION: why'")
 
 PORTS = TableSchema(
@@ -302,9 +336,38 @@ def schema_markdown() -> str:
     return "\n".join(out)
 
 
-def _import_markdown() -> list[str]:
-    from networks.adapters import ASIA, DEFAULT_RULES, WPI_COLUMNS
+#: WPI-style CSV column -> ports field. Alternatives are tried in order.
+WPI_COLUMNS: dict[str, tuple[str, ...]] = {
+    "locode": ("UN/LOCODE", "UNLOCODE", "LOCODE"),
+    "name": ("Main Port Name", "Port Name", "PORT_NAME"),
+    "lat": ("Latitude", "LATITUDE", "Lat"),
+    "lon": ("Longitude", "LONGITUDE", "Lon"),
+}
+#: Informational only: the country is taken from the UN/LOCODE prefix.
+WPI_IGNORED = ("Country Code", "World Port Index Number", "Region Name", "Harbor Size")
 
+#: Countries whose ports the model treats as Asian destinations (East, Southeast
+#: and South Asia; Russia is left out because its ports span two oceans).
+ASIA = ("CHN", "HKG", "MAC", "TWN", "JPN", "KOR", "PRK", "VNM", "THA", "MYS", "SGP", "IDN",
+        "PHL", "KHM", "MMR", "BRN", "TLS", "LAO", "MNG", "IND", "BGD", "LKA", "PAK")
+
+DEFAULT_RULES = (
+    "region: MEX -> mx_pacific when lon < -100 or lat < 17 (Pacific coast incl. the "
+    "Isthmus and Chiapas), else mx_gulf; CAN -> ca_pacific when lon < -115 and lat < 60 "
+    "(not the Arctic coast); USA -> us_pacific when lon < -115; other CAN/USA ports are "
+    "skipped (no Atlantic lanes in the model); Asian countries (ASIA) -> asia; any other "
+    "country is skipped",
+    "inland (dry) ports farther than 200 km from the sea network are skipped",
+    "role: mx_* -> origin, ca_pacific/us_pacific -> transshipment, asia -> destination",
+    "handling_usd_per_teu, dwell_h: the median of the default dataset's ports of the "
+    "same region",
+    "capacity_teu_per_year: empty (unlimited; the sources carry no capacity)",
+)
+
+
+
+
+def _import_markdown() -> list[str]:
     out = ["## Importing port lists", "",
            "`bypass data import-ports --format searoute|wpi [SOURCE] --out ports.csv "
            "[--countries MEX,CAN,...]` writes a `ports.csv` from a public list:", "",
@@ -443,6 +506,12 @@ SCENARIO = TomlSchema(
                 required=False),
         TomlKey("valuation.carrying_cost_pct_per_year", "% of cargo value per year",
                 "inventory carrying cost (default 20), 0 .. 1000", required=False),
+        TomlKey("policy.forbid_us_transit", "true/false",
+                "no route through the US is offered (gateway corridors only; default false)",
+                required=False),
+        TomlKey("port_dwell.<port id>", "h",
+                "extra dwell per box at that port, valued at the carrying cost and solved "
+                "into the corridors, 0 .. 1e4", required=False),
     ),
 )
 
@@ -515,6 +584,9 @@ TABLE_FORMATS = {
     ".gpkg": "GeoPackage (first layer); row = feature number",
     ".parquet": "Parquet or GeoParquet (geometry as WKB or WKT); row = record number",
 }
+#: Every file extension a table may have (``.json`` and ``.geoparquet`` are
+#: accepted spellings of GeoJSON and Parquet); the readers and the cache key use it.
+TABLE_EXTENSIONS = (*TABLE_FORMATS, ".json", ".geoparquet")
 
 
 def _toml_markdown(s: TomlSchema) -> list[str]:

@@ -1,8 +1,11 @@
 """The ``bypass`` command: parses arguments, calls the core, prints results.
 
 Thin by design: every number comes from the same functions the Python API
-exposes. Errors from the core (:mod:`networks.errors`) become one line on
-stderr and a non-zero exit code, never a traceback.
+exposes. Imports inside the commands are deliberate: ``bypass --help`` or a
+warm ``bypass route`` must not pay for pandas, geopandas, OR-Tools or
+matplotlib it does not use (start-up time). Errors from the core
+(:mod:`networks.errors`) become one line on stderr and a non-zero exit code
+(:func:`exit_code`), never a traceback.
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ from networks.errors import (
     ScenarioError,
     UnknownPlaceError,
 )
+
+__all__ = [
+    "EXIT_CODES",
+    "app",
+    "exit_code",
+    "hoist_global_options",
+    "main",
+    "write_table",
+]
 
 app = typer.Typer(
     name="bypass",
@@ -71,19 +83,27 @@ _HANDLER = _StderrHandler()
 
 
 def _setup_logging(quiet: bool) -> None:
-    """Route the library's ``logging`` warnings to stderr (``-q``: errors only)."""
+    """Route the library's ``logging`` warnings to stderr (``-q``: errors and cache trouble)."""
     for name in ("networks", "routing"):
         logger = logging.getLogger(name)
         if _HANDLER not in logger.handlers:
             logger.addHandler(_HANDLER)
-        logger.propagate = False
+        # Records still propagate: a host that configured the root logger (or
+        # pytest's caplog) sees them too; a plain shell has no root handler.
         logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    # Cache trouble costs every later run half a minute: said even with -q.
+    for name in ("networks.atomic", "networks.store"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @contextlib.contextmanager
 def _silenced() -> Iterator[None]:
-    """Hold library warnings back (a command that lists them itself)."""
-    loggers = [logging.getLogger(n) for n in ("networks", "routing")]
+    """Hold back the dataset and build warnings (``data validate`` lists them itself).
+
+    Cache warnings (an unwritable cache folder, a rejected cache file) still show.
+    """
+    loggers = [logging.getLogger(n) for n in ("networks.datasets", "networks.build",
+                                               "networks.plausibility")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)
@@ -136,7 +156,8 @@ def _dataset():
         err.print(
             f"[dim]{esc(state.data)}: using the default for "
             f"{esc(', '.join(dataset.filled_from_default))}"
-            "[/dim]"
+            "[/dim]",
+            soft_wrap=True,
         )
     return dataset  # its warnings were logged while loading (see _setup_logging)
 
@@ -234,12 +255,20 @@ SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 
 
 def _graph():
-    from networks.store import load_graph  # no pandas on a warm start
+    from networks.progress import reporting
+    from networks.store import load_or_build  # no pandas on a warm start
 
     if state.data is not None:
         _dataset()  # says which files come from the default, before the build
-    graph = load_graph(state.data, progress=progress)
-    return graph
+
+    with reporting(progress):  # first runs report from deep inside the build
+        return load_or_build(state.data, _cold_build, progress=progress)
+
+
+def _cold_build(data_dir, progress_, dataset):
+    from networks.build import build_folder  # only on a cache miss: the heavy builder
+
+    return build_folder(data_dir, progress_, dataset)
 
 
 def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
@@ -251,36 +280,30 @@ def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
 def _route_options(objective, max_days, max_cost, via, avoid, strict, scheduled,
                    avoid_countries=(), avoid_modes=(), max_transshipments=None):
     """The command line's route options as the API's ``RouteOptions`` (validated there)."""
+    from networks.errors import QueryError
     from routing.options import RouteOptions
 
-    _check_countries(avoid_countries)
-    return RouteOptions(
-        objective=objective, max_days=max_days, max_cost=max_cost,
-        via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
-        scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
-        avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
-    )
+    try:
+        return RouteOptions(
+            objective=objective, max_days=max_days, max_cost=max_cost,
+            via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
+            scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
+            avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
+        )
+    except QueryError as exc:  # say it with the flag the user typed
+        text = str(exc)
+        for option, flag in _FLAGS.items():
+            if text.startswith(option):
+                text = flag + text[len(option):]
+                break
+        raise QueryError(text) from None
 
 
-def _check_countries(countries) -> None:
-    """--avoid-country codes must name a country (a typo would silently avoid nothing)."""
-    codes = sorted({str(c).strip().upper() for c in countries or () if str(c).strip()})
-    codes = [c for c in codes if len(c) == 3 and c.isalpha()]  # others: RouteOptions says
-    if not codes:
-        return
-    import difflib
-
-    from networks import geography
-
-    known = {geography._fold(c) for c in geography.countries()["iso3"]}
-    for c in codes:
-        if c not in known:
-            near = [k for k in sorted(known) if k[:2] == c[:2]]
-            near = list(dict.fromkeys(
-                near + difflib.get_close_matches(c, sorted(known), n=3, cutoff=0.6)))[:3]
-            hint = f"; did you mean {', '.join(near)}?" if near else ""
-            raise BypassError(f"--avoid-country {c!r}: not an ISO 3166 alpha-3 country "
-                              f"code{hint}")
+#: RouteOptions field -> the command-line flag that sets it (for error messages).
+_FLAGS = {"unknown objective": "--objective: unknown objective",
+          "avoid_countries": "--avoid-country", "avoid_modes": "--avoid-mode",
+          "max_days": "--max-days", "max_cost": "--max-cost",
+          "max_transshipments": "--max-transshipments", "via": "--via", "avoid": "--avoid"}
 
 
 def _legs_table(route, title: str) -> Table:
@@ -490,6 +513,12 @@ def plan(
         "--frontier", min=0, max=50,
         help="Also sweep the system cost-vs-time frontier with this many points (0: off).")
     ] = 0,
+    by_corridor: Annotated[bool, typer.Option(
+        "--by-corridor", help="Yearly volume per gateway corridor, with and without US "
+        "transit, at demand x1 and each --stress multiplier.")] = False,
+    stress: Annotated[list[float] | None, typer.Option(
+        "--stress", help="Demand multiplier for --by-corridor (repeatable; default 1.5 and 2).")
+    ] = None,
     json_: JsonOption = False,
     csv: CsvOption = None,
 ) -> None:
@@ -531,17 +560,34 @@ def plan(
         for name, allow in (("us_free", False), ("us_allowed", True)):
             sweeps[name] = plan_frontier(graph, table, frontier_points, allow_us=allow,
                                          max_days=max_days, strict_waters=strict_waters)
+    stress_frame = None
+    if by_corridor:
+        from routing.plan import corridor_stress
+
+        factors = [1.0, *[f for f in (stress if stress is not None else [1.5, 2.0]) if f != 1.0]]
+        progress(f"plan: volume per corridor at demand x{', x'.join(f'{f:g}' for f in factors)}")
+        stress_frame = corridor_stress(graph, table, factors, max_days=max_days,
+                                       strict_waters=strict_waters)
+    elif stress:
+        raise BypassError("--stress needs --by-corridor")
     if csv is not None:
         import pandas as pd
 
-        write_table(pd.concat([p.to_frame().assign(scenario=s) for s, p in plans.items()],
+        write_table(stress_frame if stress_frame is not None else
+                    pd.concat([p.to_frame().assign(scenario=s) for s, p in plans.items()],
                               ignore_index=True), csv)
     if json_:
         payload = {s: p.to_dict() for s, p in plans.items()}
         if sweeps:
             payload["frontier"] = {s: f.to_dict()["points"] for s, f in sweeps.items()}
+        if stress_frame is not None:
+            payload["by_corridor"] = [
+                {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+                for rec in stress_frame.to_dict(orient="records")]
         _emit_json(payload)
         return
+    if stress_frame is not None:
+        _print_corridor_stress(stress_frame)
     for name, title in (("us_free", "Without US transit"), ("us_allowed", "US transit allowed")):
         p = plans[name]
         served = sum(p.demand.values()) - sum(p.unserved.values())
@@ -571,6 +617,34 @@ def plan(
                           f"{row.teu_hours / 24 / 1e6:,.2f}",
                           f"{row.unserved_teu_per_year:,.0f}")
             out.print(f)
+
+
+def _print_corridor_stress(frame) -> None:
+    """Volume per gateway corridor, one column per (demand multiplier, side)."""
+    t = Table(title="Yearly TEU per gateway corridor (x = demand multiplier)",
+              title_justify="left", show_edge=False)
+    t.add_column("gateway")
+    keys = list(dict.fromkeys(zip(frame["demand_factor"], frame["side"], strict=True)))
+    for f, side in keys:
+        t.add_column(f"x{f:g}\n{'no US' if side == 'us_free' else 'US allowed'}",
+                     justify="right")
+    for gw in dict.fromkeys(frame["gateway"]):
+        cells = []
+        for f, side in keys:
+            sel = frame[(frame["demand_factor"] == f) & (frame["side"] == side)
+                        & (frame["gateway"] == gw)]
+            cells.append(_num(float(sel["teu_per_year"].iloc[0]), ",.0f") if len(sel) else "-")
+        t.add_row(gw, *cells)
+    out.print()
+    out.print(t)
+    out.print("[dim]other: boards outside the five gateway regions, or reaches a Mexican "
+              "port through the US[/dim]")
+    for f, side in keys:
+        sel = frame[(frame["demand_factor"] == f) & (frame["side"] == side)]
+        binding = sel["binding"].iloc[0] if len(sel) else ""
+        hyp = float(sel["hypothetical_teu_per_year"].sum())
+        out.print(f"x{f:g} {'without US transit' if side == 'us_free' else 'US allowed'}: "
+                  f"binding {binding or 'none'}; on hypothetical sea legs {hyp:,.0f} TEU/yr")
 
 
 @app.command()
@@ -787,6 +861,113 @@ def compare(
     out.print(st)
     out.print("[dim]In-bond transit through the US is normally not dutiable; the duty and "
               "disruption scenarios model policy risk, not current law.[/dim]")
+    if sc.forbid_us_transit or sc.port_extra_dwell_h:
+        out.print(f"[yellow]{sc.name} closes US transit or adds port dwell; the two-sided "
+                  "comparison ignores both (see 'bypass corridors').[/yellow]")
+
+
+AllowHyp = Annotated[bool, typer.Option(
+    "--allow-hypothetical", help="Also use sea legs with no scheduled service (priced as a "
+    "charter, flagged).")]
+CorridorScenario = Annotated[str, typer.Option(
+    "--scenario", help="Scenario: a shipped name (status_quo, duty_25pct, duty_35pct, "
+    "border_closure_risk, inbond_suspended, mx_pacific_congestion, cusma_review) or a .toml "
+    "file.")]
+
+
+@app.command()
+def corridors(
+    from_: Annotated[str, typer.Option("--from", help="Origin hub or port (id or name).")],
+    to: Annotated[str, typer.Option("--to", help="Asian destination port (id or name).")],
+    objective: ObjectiveOption = "cost",
+    scenario: CorridorScenario = "status_quo",
+    cargo_value: CargoValue = None,
+    allow_hypothetical: AllowHyp = False,
+    strict_waters: Strict = False,
+    avoid: Avoid = None,
+    avoid_country: AvoidCountry = None,
+    avoid_mode: AvoidMode = None,
+    json_: JsonOption = False,
+    csv: CsvOption = None,
+) -> None:
+    """Best route through each gateway (Mexican, Canadian by sea or in bond, US) and what
+    it would take for each to win, under every scenario."""
+    import pandas as pd
+
+    from routing.corridors import CORRIDOR_SCENARIOS
+    from routing.corridors import corridors as solve_corridors
+    from routing.scenarios import load_scenario
+
+    sc = load_scenario(scenario)
+    graph = _graph()
+    origin = _place(graph, from_, ("hub", "port"), "origin")
+    dest = _place(graph, to, ("port",), "destination")
+    if cargo_value is None:  # the demand table's value for the pair, as compare uses
+        from routing.compare import demand_by_pair
+
+        cargo_value = demand_by_pair(_dataset().tables.get("demand"))[1].get((origin, dest))
+    opts = dict(objective=objective, allow_hypothetical=allow_hypothetical,
+                strict_waters=strict_waters, avoid=tuple(avoid or ()),
+                avoid_countries=tuple(avoid_country or ()), avoid_modes=tuple(avoid_mode or ()),
+                cargo_value_usd_per_teu=cargo_value)
+    result = solve_corridors(graph, origin, dest, scenario=sc, **opts)
+    names = [n for n in CORRIDOR_SCENARIOS if n != sc.name]
+    others = [solve_corridors(graph, origin, dest, scenario=n, **opts) for n in names]
+    if csv is not None:
+        write_table(pd.concat([result.to_frame()] + [o.to_frame() for o in others],
+                              ignore_index=True), csv)
+    if json_:
+        payload = result.to_dict()
+        payload["scenarios"] = [
+            {"scenario": o.scenario.name, "best": None if o.best is None else o.best.gateway,
+             "switch": o.to_dict()["switch"]} for o in (result, *others)]
+        _emit_json(payload)
+        return
+    nd = graph.nodes
+    out.print(f"[b]{nd[origin]['name']} ({origin}) -> {nd[dest]['name']} ({dest})[/b]: best "
+              f"route through each gateway, minimising {objective}, scenario {sc.name}, "
+              f"cargo value {result.cargo_value_usd_per_teu:,.0f} USD/TEU")
+    t = Table(show_edge=False, title_justify="left",
+              title="switch = extra charge per TEU on the winner at which the gateway ties")
+    for label in ("gateway", "port", "USD/TEU", "days", "route ports", "US transit",
+                  "switch\nUSD/TEU", "switch\n% value", "note"):
+        t.add_column(label, justify="right" if label in ("USD/TEU", "days") or
+                     label.startswith("switch") else "left", no_wrap=label != "note")
+    rows = {r["gateway"]: r for r in result.thresholds()}
+    for c in result.corridors:
+        if c.route is None:
+            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{c.reason}[/dim]")
+            continue
+        tot = c.route.totals
+        us = "[red]in bond[/red]" if c.in_bond else ("[red]yes[/red]" if c.us_transit else "no")
+        note = " ".join(n for n in (
+            "through the US in bond" if c.in_bond else "",
+            "[yellow]hypothetical leg[/yellow]" if tot["hypothetical_services"] else "") if n)
+        win = result.best is c
+        r = rows.get(c.gateway)
+        t.add_row(f"[b]{c.gateway}[/b]" if win else c.gateway, c.gateway_port or "-",
+                  f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", " > ".join(tot["ports"]), us,
+                  "[green]best[/green]" if win else _num(r["switch_usd_per_teu"], ",.0f"),
+                  "" if win else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
+    out.print(t)
+    st = Table(show_edge=False, title_justify="left",
+               title="Every scenario: winner, and switch USD/TEU per gateway (- = none)")
+    st.add_column("scenario")
+    st.add_column("best")
+    for c in result.corridors:
+        st.add_column(c.gateway, justify="right")
+    for o in (result, *others):
+        th = {r["gateway"]: r["switch_usd_per_teu"] for r in o.thresholds()}
+        st.add_row(o.scenario.name, "-" if o.best is None else o.best.gateway,
+                   *[("best" if o.best is not None and c.gateway == o.best.gateway
+                      else _num(th.get(c.gateway, float("nan")), ",.0f"))
+                     for c in o.corridors])
+    out.print()
+    out.print(st)
+    out.print("[dim]In bond = a Mexican box crossing the US by land to a non-US port; it is "
+              "US transit. Scenario charges apply to US-transit corridors (and port dwell to "
+              "routes through a congested port); they model policy risk, not current law."
+              "[/dim]")
 
 
 @app.command()
@@ -798,13 +979,26 @@ def report(
     cargo_value: CargoValue = None,
     strict_waters: Strict = False,
     scheduled_only: Scheduled = False,
+    with_corridors: Annotated[bool, typer.Option(
+        "--corridors/--no-corridors", help="Include the gateway corridor section.")] = True,
 ) -> None:
     """Write comparison.csv/.parquet, a self-contained report.html and map.png."""
     from routing.report import node_attributes, write_report
 
     graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    sections = []
+    if with_corridors:
+        from routing.corridors import CORRIDOR_SCENARIOS
+        from routing.report_corridors import corridor_results, corridor_section
+
+        progress("report: gateway corridors per pair and scenario...")
+        scs = [comp.scenario, *[n for n in CORRIDOR_SCENARIOS if n != comp.scenario.name]]
+        found = corridor_results(graph, comp.pairs, scs, comp.cargo_value,
+                                 allow_hypothetical=not scheduled_only,
+                                 strict_waters=strict_waters)
+        sections.append(corridor_section(found, node_attributes(graph), comp.names))
     progress("report: drawing maps...")
-    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph))
+    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), sections=sections)
     s = comp.summary()
     out.print(f"wrote {esc(', '.join(str(p) for p in paths.values()))}")
     out.print(f"{s['pairs_us_free']} of {s['pairs']} pairs favour the US-free route under "
@@ -828,6 +1022,31 @@ def bench(
     sys.stdout.write(report.markdown())
     if json_file is not None:
         write_json(report, json_file)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind (default loopback only).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    cors_origin: Annotated[list[str] | None, typer.Option(
+        "--cors-origin", help="Allow this web origin to call the API (repeatable; none by "
+        "default).")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0.1, max=600, help="Seconds one query may run before a 503.")] = 10.0,
+) -> None:
+    """The route planner's web page and JSON API (graph loaded once, read-only)."""
+    try:
+        from routing.web.server import serve as run_server
+    except ImportError as exc:
+        raise BypassError(f"bypass serve needs the web dependencies ({exc.name} is missing): "
+                          "pip install fastapi uvicorn") from exc
+
+    if state.data is not None:
+        _dataset()
+    progress("serve: loading the routing graph...")
+    run_server(host, port, state.data, cors_origins=cors_origin or (), timeout_s=timeout,
+               say=lambda m: err.print(m, highlight=False, markup=False))
 
 
 def write_table(frame, path: Path) -> None:

@@ -38,6 +38,29 @@ from networks.export import write_frame
 from .compare import SIDES, Comparison, scenario_summary
 from .scenarios import Scenario, builtin_scenarios
 
+__all__ = [
+    "ASSETS",
+    "BASEMAP_TOLERANCE_DEG",
+    "COLOURS",
+    "COUNTRY_FILL",
+    "LABELS",
+    "ROUTE_TOLERANCE_DEG",
+    "STATIC_CRS",
+    "STATIC_LON0",
+    "WEST",
+    "basemap_geojson",
+    "leaflet_css",
+    "leg_coords",
+    "map_data",
+    "node_attributes",
+    "render_html",
+    "scenario_chart_svg",
+    "split_at_meridian",
+    "static_map_figure",
+    "static_parts",
+    "write_report",
+]
+
 ASSETS = Path(__file__).resolve().parent / "assets"
 
 #: Interactive map frame: longitudes [WEST, WEST + 360) with the Pacific in the middle.
@@ -469,8 +492,13 @@ document.body.dataset.mapReady = '1';
 
 
 def render_html(comparison: Comparison, summary: pd.DataFrame,
-                scenarios: Sequence[Scenario], node_attrs: dict[str, dict] | None = None) -> str:
-    """The whole report page as one self-contained HTML string."""
+                scenarios: Sequence[Scenario], node_attrs: dict[str, dict] | None = None,
+                extra: Sequence[tuple[str, str]] = ()) -> str:
+    """The whole report page as one self-contained HTML string.
+
+    ``extra``: (section HTML, script) pairs of other report modules (e.g.
+    ``routing.report_corridors``), placed before the footer and run last.
+    """
     s = comparison.summary()
     frame = comparison.frame
     sc = comparison.scenario
@@ -527,6 +555,7 @@ extra border delay h × V × r / 8760 + disruption probability × (C<sub>fallbac
 disruption delay days × V × r / 365).</p></section>
 <section id="table"><h2>All pairs ({len(frame)})</h2>
 <div class="tablewrap">{_pair_table(frame)}</div></section>
+{"".join(section for section, _ in extra)}
 <footer>Made with bypass. Map: Leaflet 1.9.4 (BSD-2-Clause, © Volodymyr Agafonkin,
 CloudMade), country outlines Natural Earth 1:10m (public domain), corridor geometry derived
 from © OpenStreetMap contributors (ODbL). This page loads nothing from the internet.</footer>
@@ -534,6 +563,7 @@ from © OpenStreetMap contributors (ODbL). This page loads nothing from the inte
 <script>window.BYPASS_DATA = {_script_json(data)};
 window.BYPASS_DATA.basemap = {basemap_geojson()};</script>
 <script>{_JS}</script>
+{"".join(f"<script>{script}</script>" for _, script in extra)}
 </body></html>
 """
     return page
@@ -681,6 +711,7 @@ def write_report(
     *,
     scenarios: Sequence[Scenario] | None = None,
     node_attrs: dict[str, dict] | None = None,
+    sections: Sequence[str] = (),
 ) -> dict[str, Path]:
     """Write comparison.csv, comparison.parquet, report.html and map.png into ``out_dir``.
 
@@ -688,7 +719,9 @@ def write_report(
     ``out_dir`` and swapped in together at the end, so a failed or interrupted
     run leaves the previous report intact (never a new CSV beside an old map).
     ``scenarios`` (default: the shipped ones, plus the comparison's own if it
-    is not one of them) feed the scenario chart.
+    is not one of them) feed the scenario chart. ``sections`` are extra HTML
+    sections already rendered (and escaped) by their own modules, such as the
+    corridor section of :mod:`routing.report_corridors`, placed before the footer.
     """
     out = Path(out_dir)
     scs = list(scenarios) if scenarios is not None else builtin_scenarios()
@@ -696,10 +729,11 @@ def write_report(
         scs.append(comparison.scenario)
     summary = scenario_summary(comparison, scs)
     names = ("comparison.csv", "comparison.parquet", "report.html", "map.png")
+    extra = list(sections)  # pre-rendered, e.g. routing.report_corridors.corridor_section
     with staged_folder(out) as staging:
         write_frame(comparison.frame, staging / "comparison.csv")
         write_frame(comparison.frame, staging / "comparison.parquet")
-        page = render_html(comparison, summary, scs, node_attrs)
+        page = render_html(comparison, summary, scs, node_attrs, extra)
         write_text_atomic(staging / "report.html", page)
         fig = static_map_figure(comparison, node_attrs)
         write_atomic(staging / "map.png", lambda tmp: fig.savefig(tmp, format="png"))

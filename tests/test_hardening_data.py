@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from networks import settings
-from networks.datasets import validate_dataset
+from networks.build import check_dataset
 
 DATA = settings.DATA_DIR
 
@@ -41,7 +41,7 @@ def _edit(root: Path, table: str, ident: str, **changes: str) -> None:
 
 
 def _errors(root: Path) -> list[str]:
-    problems, _ = validate_dataset(root)
+    problems, _ = check_dataset(root)
     return [str(p) for p in problems]
 
 
@@ -55,7 +55,7 @@ def _row(root: Path, table: str, ident: str) -> dict[str, str]:
 def clean_copy_validates(tmp_path_factory) -> None:
     """The shipped data, as a user's copy, passes every check (no false alarm)."""
     root = _copy(tmp_path_factory.mktemp("clean"))
-    problems, warnings = validate_dataset(root)
+    problems, warnings = check_dataset(root)
     assert problems == [], problems
     assert not [w for w in warnings if "declared country" in w], warnings
 
@@ -70,7 +70,7 @@ def test_port_far_out_at_sea_is_a_warning(tmp_path):
     (root / "port_access.csv").write_text(
         "\n".join(line for line in (root / "port_access.csv").read_text().splitlines()
                   if not line.startswith("CNTAO")) + "\n")
-    problems, warnings = validate_dataset(root)
+    problems, warnings = check_dataset(root)
     assert not [p for p in problems if "CNTAO" in str(p)], problems
     assert any("port CNTAO is" in w and "out at sea" in w for w in warnings), warnings
 
@@ -360,7 +360,7 @@ def test_route_does_not_read_demand(tmp_path, capsys):
     rc = main(["-q", "--data", str(root), "compare", "--from", "MTY", "--to", "CNSHA"])
     err = capsys.readouterr().err
     assert rc == 2 and "demand.csv:2 field 'teu_per_year': not a number" in err, err
-    problems, _ = validate_dataset(root)
+    problems, _ = check_dataset(root)
     assert [p.field for p in problems] == ["teu_per_year"]
 
 
