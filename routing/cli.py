@@ -862,7 +862,7 @@ def compare(
     out.print("[dim]In-bond transit through the US is normally not dutiable; the duty and "
               "disruption scenarios model policy risk, not current law.[/dim]")
     if sc.forbid_us_transit or sc.port_extra_dwell_h:
-        out.print(f"[yellow]{sc.name} closes US transit or adds port dwell; the two-sided "
+        out.print(f"[yellow]{esc(sc.name)} closes US transit or adds port dwell; the two-sided "
                   "comparison ignores both (see 'bypass corridors').[/yellow]")
 
 
@@ -924,8 +924,9 @@ def corridors(
         _emit_json(payload)
         return
     nd = graph.nodes
-    out.print(f"[b]{nd[origin]['name']} ({origin}) -> {nd[dest]['name']} ({dest})[/b]: best "
-              f"route through each gateway, minimising {objective}, scenario {sc.name}, "
+    out.print(f"[b]{esc(nd[origin]['name'])} ({esc(origin)}) -> {esc(nd[dest]['name'])} "
+              f"({esc(dest)})[/b]: best "
+              f"route through each gateway, minimising {objective}, scenario {esc(sc.name)}, "
               f"cargo value {result.cargo_value_usd_per_teu:,.0f} USD/TEU")
     t = Table(show_edge=False, title_justify="left",
               title="switch = extra charge per TEU on the winner at which the gateway ties")
@@ -936,7 +937,7 @@ def corridors(
     rows = {r["gateway"]: r for r in result.thresholds()}
     for c in result.corridors:
         if c.route is None:
-            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{c.reason}[/dim]")
+            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{esc(c.reason)}[/dim]")
             continue
         tot = c.route.totals
         us = "[red]in bond[/red]" if c.in_bond else ("[red]yes[/red]" if c.us_transit else "no")
@@ -946,7 +947,7 @@ def corridors(
         win = result.best is c
         r = rows.get(c.gateway)
         t.add_row(f"[b]{c.gateway}[/b]" if win else c.gateway, c.gateway_port or "-",
-                  f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", " > ".join(tot["ports"]), us,
+                  f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", esc(" > ".join(tot["ports"])), us,
                   "[green]best[/green]" if win else _num(r["switch_usd_per_teu"], ",.0f"),
                   "" if win else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
     out.print(t)
@@ -958,7 +959,7 @@ def corridors(
         st.add_column(c.gateway, justify="right")
     for o in (result, *others):
         th = {r["gateway"]: r["switch_usd_per_teu"] for r in o.thresholds()}
-        st.add_row(o.scenario.name, "-" if o.best is None else o.best.gateway,
+        st.add_row(esc(o.scenario.name), "-" if o.best is None else o.best.gateway,
                    *[("best" if o.best is not None and c.gateway == o.best.gateway
                       else _num(th.get(c.gateway, float("nan")), ",.0f"))
                      for c in o.corridors])
