@@ -69,6 +69,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import logging
 import math
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
@@ -86,6 +87,8 @@ from networks.atomic import write_cache
 from networks.errors import BypassError
 from networks.progress import report
 from networks.settings import EEZ_NM, KM_PER_NM, TERRITORIAL_SEA_NM, US, cache_dir
+
+log = logging.getLogger(__name__)
 
 __all__ = [
     "US_TERRITORIES",
@@ -613,8 +616,8 @@ def _disk_cached(
         try:
             collection = shapely.from_wkb(path.read_bytes())
             return list(shapely.get_parts(collection))
-        except shapely.errors.GEOSException:
-            pass  # corrupt cache: recompute and overwrite
+        except shapely.errors.GEOSException:  # corrupt cache: recompute and overwrite
+            log.warning("geography cache %s is corrupt; rebuilding it", path)
     geoms = compute()
     write_cache(path, shapely.to_wkb(shapely.GeometryCollection(geoms)))
     return geoms

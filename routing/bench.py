@@ -47,6 +47,26 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+__all__ = [
+    "EXTRA_PORTS",
+    "Report",
+    "Row",
+    "TARGETS",
+    "bench_cold",
+    "bench_memory",
+    "bench_plan",
+    "bench_routes",
+    "bench_scale",
+    "bench_sea",
+    "hubs_and_asia",
+    "memory_growth",
+    "random_queries",
+    "run",
+    "scaled_graph",
+    "timed",
+    "write_json",
+]
+
 Progress = Callable[[str], None]
 
 #: Extra American Pacific ports from searoute's list (real UN/LOCODEs), so the

@@ -26,9 +26,25 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
+from networks.errors import BypassError
+from networks.schema import MAX_CARGO_VALUE_USD_PER_TEU
+
 from .query import compare_routes, resolve_node
 from .results import Route
 from .scenarios import Scenario, load_scenario
+
+__all__ = [
+    "COLUMNS",
+    "Comparison",
+    "DEFAULT_CARGO_VALUE_USD_PER_TEU",
+    "SIDES",
+    "compare",
+    "default_destinations",
+    "default_origins",
+    "demand_by_pair",
+    "pair_row",
+    "scenario_summary",
+]
 
 #: Cargo value used when neither the demand table nor the caller gives one
 #: (ILLUSTRATIVE: the default demand table's assumed mid value).
@@ -264,10 +280,10 @@ def compare(
     ``demand`` (origin, destination, teu_per_year[, cargo_value_usd_per_teu])
     weights the volume shares. Other keyword arguments go to ``solve_route``.
     """
-    from networks.errors import BypassError
-
-    if cargo_value_usd_per_teu is not None and not cargo_value_usd_per_teu >= 0:
-        raise BypassError(f"cargo value must be >= 0 USD/TEU, got {cargo_value_usd_per_teu!r}")
+    top = MAX_CARGO_VALUE_USD_PER_TEU
+    if cargo_value_usd_per_teu is not None and not 0 <= cargo_value_usd_per_teu <= top:
+        raise BypassError(f"cargo value must be 0 .. {top:g} USD/TEU (a finite number), "
+                          f"got {cargo_value_usd_per_teu!r}")
     sc = load_scenario(scenario)
     os_ = [resolve_node(graph, o, "origin") for o in (origins or default_origins(graph))]
     ds = [resolve_node(graph, d, "destination")

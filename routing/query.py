@@ -98,6 +98,33 @@ def _micro_limit(value: float) -> int:
     return int(round(scaled)) if math.isfinite(scaled) else 2**63
 
 
+def check_countries(graph: nx.MultiDiGraph, countries: Sequence[str]) -> None:
+    """Every avoided country must be a real ISO 3166 alpha-3 code.
+
+    Why: a typo (``--avoid-country ZZZ``) would otherwise avoid nothing and
+    answer as if the constraint held.
+    """
+    if not countries:
+        return
+    import difflib
+
+    from networks import geography
+
+    known = {geography._fold(c) for c in geography.countries()["iso3"]}
+    for _, d in graph.nodes(data=True):
+        known.update(d.get("countries", ()) or ())
+        if d.get("country"):
+            known.add(d["country"])
+    for c in countries:
+        if c not in known:
+            near = [k for k in sorted(known) if k[:2] == c[:2]]
+            near = list(dict.fromkeys(
+                near + difflib.get_close_matches(c, sorted(known), n=3, cutoff=0.6)))[:3]
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise QueryError(f"avoid_countries {c!r}: not an ISO 3166 alpha-3 country "
+                              f"code{hint}")
+
+
 def build_query(
     graph: nx.MultiDiGraph,
     origin: str,
@@ -112,6 +139,7 @@ def build_query(
     ``solve_route``; ``require_us`` implies that US arcs are allowed.
     """
     opts = RouteOptions.of(options, **kwargs)
+    check_countries(graph, opts.avoid_countries)
     c = solver.compile_graph(graph)
     o = c.index[resolve_place(graph, origin, what="origin")[0]]
     d = c.index[resolve_place(graph, destination, what="destination")[0]]
@@ -271,7 +299,8 @@ def diagnose(q: Query) -> InfeasibleError:
     for res in ("time", "cost", "sea"):
         if res not in limits:
             continue
-        relaxed = replace(q, **{_LIMIT_FIELD[res]: None})
+        unlimited: dict[str, Any] = {_LIMIT_FIELD[res]: None}
+        relaxed = replace(q, **unlimited)
         found = run_labels(relaxed, (res,))
         if found:
             best = found[0].vec[0]
@@ -432,9 +461,27 @@ def alternatives(
 ) -> list[Route]:
     """Up to ``k`` routes, best first, each with a different set of ports and borders.
 
-    Route i is the best route whose set of port/border nodes differs from
-    those of routes 1..i-1 (exact: one label search whose states carry that
-    set). Takes the options of ``solve_route``.
+    Why: a planner wants the next-best *different* way (another port, another
+    crossing), not the same corridor with a detour. Route i is the best route
+    whose set of port/border nodes differs from those of routes 1..i-1 (exact:
+    one label search whose states carry that set).
+
+    Parameters
+    ----------
+    graph, origin, destination, options, **kwargs
+        As for :func:`solve_route`.
+    k : int
+        How many routes at most.
+
+    Returns
+    -------
+    list of Route
+        Best first; fewer than ``k`` when fewer distinct port/border sets exist.
+
+    Raises
+    ------
+    InfeasibleError
+        When no route satisfies the query.
     """
     if k < 1:
         return []

@@ -16,8 +16,9 @@ This is the only module that imports OR-Tools (lazily, for plans). It holds:
   cheaper) one, and exact ties to the lowest arc order over sorted ids, which
   does not depend on edge insertion order. Two routes whose float totals
   differ by less than 1e-6 unit per leg are ties by definition.
-* ``shortest_path``: a lexicographic shortest-path tree per origin
-  (``routing.trees``: scipy Dijkstra on exact integer weights, cached) for
+* ``routing.trees.shortest_path`` (trees build on this module): a
+  lexicographic shortest-path tree per origin (scipy Dijkstra on exact
+  integer weights, cached) for
   unconstrained queries; "via the US" uses a two-layer copy of the graph
   (layer 1 is entered by a US arc), so it is one tree too
   (``simple_layered_path``); only a walk that repeats a node falls back to the
@@ -47,6 +48,28 @@ from scipy.sparse.csgraph import dijkstra
 
 from networks.errors import BypassError, LabelLimitError, QueryError
 from networks.graph import RoutingGraph, edit_count, snapshot, validate_graph
+
+__all__ = [
+    "Compiled",
+    "Filter",
+    "LabelLimitError",
+    "LabelResult",
+    "LinearProgram",
+    "OBJECTIVE_FIELDS",
+    "SCALE",
+    "SECONDARY_SCALE",
+    "Weights",
+    "adjacency",
+    "arc_mask",
+    "arc_us",
+    "clear_cache",
+    "compile_graph",
+    "label_search",
+    "layered_lower_bounds",
+    "lower_bounds",
+    "objective_arrays",
+    "objective_weights",
+]
 
 #: Integer resolution of every weight: 1e-6 of its unit.
 SCALE = 1_000_000
@@ -141,6 +164,30 @@ def _micro(values: np.ndarray) -> np.ndarray:
     return np.rint(values * SCALE).astype(np.int64)
 
 
+#: Largest sum of integer weights the solver may form: a path's total and the
+#: composite weights must stay far inside int64 (2**63 - 1), else they wrap.
+INT_LIMIT = 2**62
+
+
+def check_integer_range(label: str, values: np.ndarray, n_nodes: int, edges) -> None:
+    """Refuse edge figures whose micro-unit sum over a path could overflow int64.
+
+    Why: ``values * SCALE`` cast to int64 wraps silently (a cost of 1e13 USD/TEU
+    became negative and the dearest route won). A simple path has fewer edges
+    than nodes, so ``max * SCALE * nodes`` bounds every path total.
+    """
+    if not len(values):
+        return
+    top = float(values.max())
+    limit = INT_LIMIT / SCALE / max(n_nodes, 1)
+    if top > limit:
+        i = int(values.argmax())
+        u, v = edges[i][0], edges[i][1]
+        raise BypassError(f"edge {u} -> {v}: {label} = {top:g} is too large for the solver's "
+                          f"exact integer weights (at most {limit:.3g} on a graph of "
+                          f"{n_nodes} nodes); check the data")
+
+
 def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
     """Arrays of the graph, cached per graph object and keyed by its content.
 
@@ -191,6 +238,8 @@ def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
         return np.array([float(e[3][attr]) for e in edges], dtype=float)
 
     cost, time, co2 = col("cost_usd_per_teu"), col("time_h"), col("co2_kg_per_teu")
+    for label, arr in (("cost_usd_per_teu", cost), ("time_h", time), ("co2_kg_per_teu", co2)):
+        check_integer_range(label, arr, len(nodes), edges)
     ends_us = node_us[tail] | node_us[head] if len(edges) else np.zeros(0, dtype=bool)
     us = np.array([bool(e[3].get("us_transit", False)) for e in edges], dtype=bool) | ends_us
     us_strict = us | np.array([bool(e[3].get("us_transit_strict", False)) for e in edges],
@@ -354,51 +403,6 @@ def _dedupe(keys: Sequence[np.ndarray], cost: np.ndarray, arcs: np.ndarray) -> n
     for k in sorted_keys:
         first[1:] |= k[1:] != k[:-1]
     return np.sort(arcs[order][first])
-
-
-def shortest_path(
-    c: Compiled, w: Weights, f: Filter, origin: int, dest: int, *, require_us: bool = False
-) -> list[int] | None:
-    """Min-composite path as arc ids, or None if unreachable.
-
-    A lexicographic shortest-path tree from ``origin`` (``routing.trees``:
-    scipy Dijkstra on exact integer weights, cached per origin so every
-    destination of that origin is a lookup). With ``require_us`` the path
-    must use a US arc: it runs from layer 0 of a two-layer graph to layer 1,
-    which only US arcs connect. The projected path may then revisit a node;
-    the caller checks simplicity. Raises ``trees.InexactError`` (an
-    ``ArithmeticError``) if totals leave the exact float range.
-    """
-    from . import trees
-
-    tree = trees.shortest_tree(c, w, f, origin, layered=require_us)
-    return tree.path(dest + c.n if require_us else dest)
-
-
-def simple_layered_path(
-    c: Compiled, w: Weights, f: Filter, origin: int, dest: int
-) -> list[int] | None:
-    """Best US-using path from the cached two-layer min-cost flow, when it is simple.
-
-    Why this is exact: the label search for ``require_us`` (one criterion, no
-    other resource) optimises over walks of the same two-layer state graph,
-    minus walks that re-enter the origin or pass the destination early. A
-    simple optimal walk is in that set too, so it is the label search's optimum
-    (same composite, so same primary and same tie-breaking secondary). When
-    the walk repeats a node, or the flow is irregular (a zero-cost cycle), this
-    returns None and the caller runs the label search, which then decides.
-    None also means "unreachable": the label search confirms it.
-    """
-    try:
-        arcs = shortest_path(c, w, f, origin, dest, require_us=True)
-    except ArithmeticError:
-        return None
-    if not arcs:
-        return None
-    heads = c.head[arcs].tolist()
-    if len(set(heads)) != len(heads) or origin in heads:
-        return None
-    return arcs
 
 
 # --------------------------------------------------------------------------- label setting
