@@ -142,10 +142,13 @@ class Tree:
 
     def _lexicographic(self) -> None:
         if self._secondary is None:
-            ds, self.pred_node = _second_pass(self.graph, self.source, self.tight)
-            self._pred = None
-            self._secondary = ds
+            # Computed into locals, published predecessors first and the flag
+            # last: a thread walking meanwhile sees either tree, both exact.
+            ds, pred_node = _second_pass(self.graph, self.source, self.tight)
+            pred = _pred_arcs(self.graph, pred_node).tolist()
+            self.pred_node, self._pred = pred_node, pred
             self.tied = None
+            self._secondary = ds
 
     @property
     def pred(self) -> list[int]:
