@@ -164,8 +164,10 @@ Strict = Annotated[
     bool,
     typer.Option("--strict-waters", help="Also count the US 12 nm territorial sea as US transit."),
 ]
-Scheduled = Annotated[
-    bool, typer.Option("--scheduled-only", help="Only sea legs with a scheduled liner service.")
+Hypothetical = Annotated[
+    bool, typer.Option("--allow-hypothetical",
+                       help="Also use direct sea legs no liner service offers (priced as a "
+                            "charter/feeder; flagged in every output).")
 ]
 CsvOption = Annotated[Path | None, typer.Option("--csv", help="Also write a CSV table here.")]
 AvoidCountry = Annotated[list[str] | None, typer.Option(
@@ -212,7 +214,7 @@ def _places(graph, text: str, what: str) -> list[str]:
     return sides.get(ident, [ident])
 
 
-def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, scheduled,
+def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, hypothetical,
                   avoid_countries=(), avoid_modes=(), max_transshipments=None) -> dict:
     if objective not in ("cost", "time", "co2"):
         raise BypassError(f"--objective must be cost, time or co2, not {objective!r}")
@@ -227,7 +229,7 @@ def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, sche
         objective=objective, max_days=max_days, max_cost=max_cost,
         via=[_places(graph, v, "via place")[0] for v in via or []],
         avoid=[n for v in avoid or [] for n in _places(graph, v, "avoided place")],
-        strict_waters=strict, scheduled_only=scheduled,
+        strict_waters=strict, allow_hypothetical=hypothetical,
         avoid_countries=countries, avoid_modes=sorted(set(avoid_modes or ())),
         max_transshipments=max_transshipments,
     )
@@ -242,6 +244,10 @@ def _legs_table(route, title: str) -> Table:
         note = []
         if leg.service == "hypothetical":
             note.append("[yellow]hypothetical service[/yellow]")
+        elif leg.mode == "sea" and leg.services:
+            note.append("service " + ", ".join(leg.services))
+        if leg.wait_h:
+            note.append(f"wait {leg.wait_h:.0f} h")
         if leg.us_transit:
             note.append("[red]US[/red]")
         elif leg.us_waters_nm.get("territorial", 0) > 0:
@@ -256,7 +262,8 @@ def _legs_table(route, title: str) -> Table:
               f"[b]{tot['time_h']:,.1f}[/b]",
               f"[b]{tot['cost_usd_per_teu']:,.0f}[/b]", f"[b]{tot['co2_kg_per_teu']:,.0f}[/b]",
               f"US 12 nm {tot['us_waters_nm']['territorial']:.0f} nm, "
-              f"200 nm {tot['us_waters_nm']['eez']:.0f} nm")
+              f"200 nm {tot['us_waters_nm']['eez']:.0f} nm, "
+              f"{tot['transshipments']} transshipment(s), waiting {tot['wait_h']:.0f} h")
     return t
 
 
@@ -277,7 +284,7 @@ def route(
     k: Annotated[int, typer.Option("-k", help="Alternatives per side (differing ports/borders).",
                                    min=1, max=20)] = 1,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     avoid_country: AvoidCountry = None,
     avoid_mode: AvoidMode = None,
     max_transshipments: MaxTransship = None,
@@ -291,7 +298,7 @@ def route(
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
     kwargs = _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict_waters,
-                           scheduled_only, avoid_country, avoid_mode, max_transshipments)
+                           allow_hypothetical, avoid_country, avoid_mode, max_transshipments)
     result = compare_route(graph, origin, dest, **kwargs)
     payload: dict = {"from": origin, "to": dest,
                      "us_free": _side_payload(result["us_free"]),
@@ -366,8 +373,8 @@ def route(
         dd = a.totals["time_days"] - b.totals["time_days"]
         out.print(f"\nUS-free vs through the US: {dc:+,.0f} USD/TEU, {dd:+.1f} days")
     if any(leg.service == "hypothetical" for r in (a, b) if r for leg in r.legs):
-        out.print("[yellow]hypothetical: no scheduled liner service calling both ports was "
-                  "found; --scheduled-only leaves such legs out[/yellow]")
+        out.print("[yellow]hypothetical: a sea leg no liner service offers (charter/feeder "
+                  "price; shown because of --allow-hypothetical)[/yellow]")
 
 
 @app.command()
@@ -379,7 +386,7 @@ def frontier(
     via: Via = None,
     avoid: Avoid = None,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     avoid_country: AvoidCountry = None,
     avoid_mode: AvoidMode = None,
     max_transshipments: MaxTransship = None,
@@ -394,7 +401,7 @@ def frontier(
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
     kwargs = _route_kwargs(graph, "cost", max_days, max_cost, via, avoid, strict_waters,
-                           scheduled_only, avoid_country, avoid_mode, max_transshipments)
+                           allow_hypothetical, avoid_country, avoid_mode, max_transshipments)
     kwargs.pop("objective")
     fronts, reasons = {}, {}
     for side, flags in SIDE_FILTERS:
@@ -439,6 +446,7 @@ def plan(
     ] = None,
     max_days: MaxDays = None,
     strict_waters: Strict = False,
+    allow_hypothetical: Hypothetical = False,
     frontier_points: Annotated[int, typer.Option(
         "--frontier", min=0, max=50,
         help="Also sweep the system cost-vs-time frontier with this many points (0: off).")
@@ -474,16 +482,18 @@ def plan(
     progress(f"plan: {len(table)} demand rows, column generation (GLOP)...")
     plans = {
         "us_free": allocate(graph, table, allow_us=False, max_days=max_days,
-                            strict_waters=strict_waters),
+                            strict_waters=strict_waters, allow_hypothetical=allow_hypothetical),
         "us_allowed": allocate(graph, table, allow_us=True, max_days=max_days,
-                               strict_waters=strict_waters),
+                               strict_waters=strict_waters,
+                               allow_hypothetical=allow_hypothetical),
     }
     sweeps = {}
     if frontier_points:
         progress(f"plan: epsilon-constraint sweep, {frontier_points} points per side...")
         for name, allow in (("us_free", False), ("us_allowed", True)):
             sweeps[name] = plan_frontier(graph, table, frontier_points, allow_us=allow,
-                                         max_days=max_days, strict_waters=strict_waters)
+                                         max_days=max_days, strict_waters=strict_waters,
+                                         allow_hypothetical=allow_hypothetical)
     if csv is not None:
         import pandas as pd
 
@@ -644,7 +654,7 @@ CargoValue = Annotated[float | None, typer.Option(
     "table's cargo_value_usd_per_teu, else 40,000).")]
 
 
-def _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only):
+def _comparison(from_, to, scenario, cargo_value, strict_waters, allow_hypothetical):
     from routing.compare import compare
     from routing.scenarios import load_scenario
 
@@ -656,7 +666,7 @@ def _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
     progress("compare: solving US-free and through-the-US routes per pair...")
     return graph, compare(graph, origins, dests, sc, demand=demand,
                           cargo_value_usd_per_teu=cargo_value, strict_waters=strict_waters,
-                          scheduled_only=scheduled_only)
+                          allow_hypothetical=allow_hypothetical)
 
 
 def _num(value: float, spec: str) -> str:
@@ -670,7 +680,7 @@ def compare(
     scenario: ScenarioOption = "status_quo",
     cargo_value: CargoValue = None,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     json_: JsonOption = False,
     csv: CsvOption = None,
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Also write Parquet here.")]
@@ -680,7 +690,8 @@ def compare(
     from routing.compare import scenario_summary
     from routing.scenarios import builtin_scenarios
 
-    _, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    _, comp = _comparison(from_, to, scenario, cargo_value, strict_waters,
+                              allow_hypothetical)
     scs = builtin_scenarios()
     if comp.scenario.name not in {s.name for s in scs}:
         scs.append(comp.scenario)
@@ -721,8 +732,8 @@ def compare(
                   _num(r.breakeven_pct_of_cargo_value, "+.1f"), fav)
     out.print(t)
     if f["us_free_hypothetical"].any() or f["via_us_hypothetical"].any():
-        out.print("[yellow]* uses a sea leg with no scheduled liner service "
-                  "(--scheduled-only leaves such legs out)[/yellow]")
+        out.print("[yellow]* uses a sea leg no liner service offers "
+                  "(--allow-hypothetical)[/yellow]")
     s = comp.summary()
     out.print(f"\n[b]{s['pairs_us_free']} of {s['pairs']} pairs "
               f"({_num(s['share_pairs_us_free'], '.0%')}) and "
@@ -751,12 +762,13 @@ def report(
     scenario: ScenarioOption = "status_quo",
     cargo_value: CargoValue = None,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
 ) -> None:
     """Write comparison.csv/.parquet, a self-contained report.html and map.png."""
     from routing.report import node_attributes, write_report
 
-    graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters,
+                              allow_hypothetical)
     progress("report: drawing maps...")
     paths = write_report(comp, out_dir, node_attrs=node_attributes(graph))
     s = comp.summary()

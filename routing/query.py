@@ -108,6 +108,7 @@ def build_query(
     max_transshipments: int | None = None,
     scheduled_only: bool = False,
     no_return_from_us: bool = False,
+    allow_hypothetical: bool = False,
 ) -> Query:
     """Validate arguments, resolve ids and build the filtered view of the graph.
 
@@ -137,7 +138,8 @@ def build_query(
         "avoid": sorted(avoid),
         "avoid_modes": sorted(avoid_modes),
         "max_transshipments": max_transshipments,
-        "scheduled_only": bool(scheduled_only),
+        "scheduled_only": bool(scheduled_only or not allow_hypothetical),
+        "allow_hypothetical": bool(allow_hypothetical and not scheduled_only),
         "no_return_from_us": bool(no_return_from_us),
     }
     # A route "through the US" for comparison leaves its origin country for good:
@@ -150,7 +152,8 @@ def build_query(
         avoid_countries=frozenset(avoid_countries),
         avoid_nodes=avoid_ids,
         avoid_modes=frozenset(avoid_modes),
-        scheduled_only=bool(scheduled_only),
+        # Sea legs no liner service offers are opt-in (allow_hypothetical).
+        scheduled_only=bool(scheduled_only or not allow_hypothetical),
         no_reentry_from_us=frozenset(reentry),
     )
     q = Query(
@@ -306,6 +309,8 @@ def build_route(q: Query, arcs: Sequence[int]) -> Route:
                               "eez": float(waters.get("eez", 0.0))},
                 distance_nm=float(e["distance_nm"]) if sea and "distance_nm" in e else None,
                 service=e.get("service") if sea else None,
+                services=tuple(e.get("services") or ()),
+                wait_h=float(e["wait_h"]) if e.get("wait_h") else None,
                 geometry=e.get("geometry"),
                 key=str(key),
                 from_kind=c.kind[c.tail[a]],
@@ -350,6 +355,7 @@ def solve_route(
     max_transshipments: int | None = None,
     scheduled_only: bool = False,
     no_return_from_us: bool = False,
+    allow_hypothetical: bool = False,
 ) -> Route:
     """The best route for ``objective`` under the filters and constraints.
 
@@ -359,7 +365,9 @@ def solve_route(
     ``require_us=True`` returns the best route that uses at least one;
     ``no_return_from_us`` forbids coming back into the origin country from
     the US (the "through the US" comparison uses both).
-    ``scheduled_only`` leaves out sea legs with no scheduled liner service.
+    Sea legs with no scheduled liner service (hypothetical direct legs) are
+    left out unless ``allow_hypothetical=True``; ``scheduled_only=True`` (the
+    former opt-out, now the default) keeps them out whatever else is asked.
     Raises ``UnknownPlaceError`` for unknown ids and ``InfeasibleError``
     (naming the binding constraint and the best reachable value) if no route
     satisfies the query.
@@ -369,7 +377,7 @@ def solve_route(
         require_us=require_us, strict_waters=strict_waters, avoid_countries=avoid_countries,
         max_days=max_days, max_cost=max_cost, via=via, avoid=avoid, avoid_modes=avoid_modes,
         max_transshipments=max_transshipments, scheduled_only=scheduled_only,
-        no_return_from_us=no_return_from_us,
+        no_return_from_us=no_return_from_us, allow_hypothetical=allow_hypothetical,
     )
     return build_route(q, best_arcs(q))
 
