@@ -113,7 +113,12 @@ class Route:
         kinds = self._node_kinds()
         # A crossing is one transfer between the two side nodes of a border.
         tot["border_crossings"] = sum(1 for leg in self.legs if leg.kind.startswith("border"))
-        tot["ports"] = [n for n in self.nodes if kinds.get(n) == "port"]
+        # Ports in travel order; a transshipment (service to service inside one
+        # terminal, ``P:S:in -> P:T:out``) names its port too.
+        relay = {leg.from_id: leg.from_id.split(":")[0] for leg in self.legs
+                 if leg.kind == "transship"}
+        tot["ports"] = [relay.get(n, n) for n in self.nodes
+                        if kinds.get(n) == "port" or n in relay]
         tot["hypothetical_services"] = sum(1 for leg in sea if leg.service == "hypothetical")
         return tot
 
