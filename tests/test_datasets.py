@@ -16,7 +16,7 @@ from networks.datasets import (
     load_dataset,
     validate_dataset,
 )
-from networks.errors import BypassError, DatasetErrors
+from networks.errors import BypassError, DatasetErrors, InfeasibleError
 from networks.schema import schema_markdown
 from networks.settings import DATA_DIR
 from routing.query import compare_route, solve_route
@@ -212,9 +212,17 @@ def test_new_port_from_searoute_with_a_land_link_carries_routes(tmp_path):
     assert problems == []
     assert any(w.startswith("port MXTPB: no access lane") for w in warnings)
     graph = build_graph(load_dataset(tmp_path))
-    route = solve_route(graph, "LMM", "CNSHA")
+    # The new port has no liner service in services.csv: by default it carries no route
+    # (a planner books scheduled ships); opting in to hypothetical legs gives one, flagged.
+    with pytest.raises(InfeasibleError):
+        solve_route(graph, "LMM", "CNSHA")
+    route = solve_route(graph, "LMM", "CNSHA", allow_hypothetical=True)
     assert route.totals["ports"][0] == "MXTPB"
     assert not route.totals["us_transit"]
+    assert route.totals["hypothetical_services"] == 1
+    # The port has no port_charges.csv row: default handling, with a warning.
+    assert any(w.startswith("port MXTPB: no row in port_charges.csv")
+               for w in graph.graph["warnings"])
 
 
 def test_border_geometry_disagreement_is_a_warning(tmp_path):

@@ -61,11 +61,15 @@ def test_a_ride_follows_the_rotation_not_a_direct_line(dataset_services):
 
 
 def test_wci_los_angeles_shanghai_leg_lands_in_the_published_range(graph):
-    # Drewry WCI Los Angeles-Shanghai, USD per 40 ft: 725 (16 Jan 2025,
-    # https://airfreight.news/articles/full/drewrys-world-container-index-16-jan ), 705 (3 Apr
-    # 2025, https://www.jiffa.or.jp/en/news/entry-9356.html ), 714 (3 Jul 2025,
-    # https://www.trasportoeuropa.it/english/container-freight-rates-from-china-decline-at-the-end-of-june-2025 ),
-    # 721 (8 Jan 2026, https://shippingtelegraph.com/freight-news/drewry-the-world-container-index-increased-16-this-week-02-2026 ).
+    # Drewry WCI Los Angeles-Shanghai, USD per 40 ft, flat from Jan 2025 to Jan 2026:
+    # 725 (16 Jan 2025) — airfreight.news, Drewry's World Container Index 16 Jan —
+    #   https://airfreight.news/articles/full/drewrys-world-container-index-16-jan
+    # 705 (3 Apr 2025) — JIFFA WCI wk 14 — https://www.jiffa.or.jp/en/news/entry-9356.html
+    # 714 (3 Jul 2025) — Trasporto Europa — https://www.trasportoeuropa.it/english/
+    #   container-freight-rates-from-china-decline-at-the-end-of-june-2025
+    # 721 (8 Jan 2026, the dataset's rate date) — Shipping Telegraph —
+    #   https://shippingtelegraph.com/freight-news/
+    #   drewry-the-world-container-index-increased-16-this-week-02-2026
     low, high = settings.per_teu_from_feu(705.0), settings.per_teu_from_feu(725.0)
     rides = [d for u, v, d in graph.edges(data=True)
              if d["mode"] == "sea" and d["service"] == "scheduled"
@@ -101,7 +105,7 @@ def test_default_routes_use_no_hypothetical_leg_and_opt_in_is_flagged(graph):
 
 def test_hypothetical_leg_is_priced_above_the_liner_rate(graph):
     params = default_dataset().parameters
-    for u, v, d in graph.edges(data=True):
+    for *_, d in graph.edges(data=True):
         if d["mode"] == "sea" and d["service"] == "hypothetical" and not d["passages"]:
             liner = costs.ocean_rate(params, d["lane"], d["direct_nm"])
             assert d["cost_usd_per_teu"] == pytest.approx(
