@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -36,9 +37,37 @@ from shapely.geometry.base import BaseGeometry
 
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
-from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
+from networks.params import parameter  # re-exported: callers read parameters from here
+from networks.schema import (
+    PARAMETERS,
+    TABLE_FORMATS,
+    TABLES,
+    Field,
+    TableSchema,
+    parameter_bound,
+)
 
-#: Tables every dataset needs (demand and sea_services and port_access are optional).
+__all__ = [
+    "Dataset",
+    "LAND_LINK_FORMATS",
+    "MAX_SEA_ACCESS_KM",
+    "PARAMETERS_FILE",
+    "READERS",
+    "REQUIRED_TABLES",
+    "check_files",
+    "default_dataset",
+    "export_dataset",
+    "load_dataset",
+    "parameter",
+    "read_parameters",
+    "read_table",
+    "table_file",
+    "validate_dataset",
+]
+
+log = logging.getLogger(__name__)
+
+#: Tables every dataset needs (demand, services, port_charges and port_access are optional).
 REQUIRED_TABLES = ("ports", "hubs", "borders", "junctions", "land_links")
 PARAMETERS_FILE = "parameters.toml"
 #: A port farther than this from every sea-network node cannot be joined to the
@@ -134,13 +163,18 @@ def _parse(value: object, f: Field, file: str, line: int) -> tuple[object, Datas
         if not math.isfinite(num):
             return None, DatasetError(file, "not a finite number", row=line, field=f.name,
                                       value=v, expected="a finite number")
-        if f.minimum is not None and num < f.minimum:
-            what = "negative value" if f.minimum == 0 else "value out of range"
-            return None, DatasetError(file, what, row=line, field=f.name, value=v,
-                                      expected=f">= {f.minimum:g}")
+        if f.minimum is not None and (num < f.minimum
+                                      or (f.exclusive_minimum and num == f.minimum)):
+            what = "negative value" if f.minimum == 0 and num < 0 else "value out of range"
+            return None, DatasetError(
+                file, what, row=line, field=f.name, value=v,
+                expected=f"{'>' if f.exclusive_minimum else '>='} {f.minimum:g}"
+                         f"{' ' + f.unit if f.unit else ''} (range {f.range_text()})")
         if f.maximum is not None and num > f.maximum:
-            return None, DatasetError(file, "value out of range", row=line, field=f.name,
-                                      value=v, expected=f"<= {f.maximum:g}")
+            return None, DatasetError(
+                file, "value out of range", row=line, field=f.name, value=v,
+                expected=f"<= {f.maximum:g}{' ' + f.unit if f.unit else ''} "
+                         f"(range {f.range_text()})")
         return (int(num) if f.type == "int" else num), None
     if f.type == "wkt":
         try:
@@ -426,9 +460,15 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
                     problems.append(DatasetError(file, "parameter value is not a number",
                                                  row=line, field=name, value=v,
                                                  expected="a number"))
-                elif v < 0:
-                    problems.append(DatasetError(file, "negative parameter", row=line,
-                                                 field=name, value=v, expected=">= 0"))
+                else:
+                    bound = parameter_bound(name)
+                    if (v < bound.minimum or v > bound.maximum
+                            or (bound.exclusive_minimum and v == bound.minimum)):
+                        what = ("negative parameter" if v < 0 else
+                                "parameter must be > 0" if v == bound.minimum
+                                else "parameter out of range")
+                        problems.append(DatasetError(file, what, row=line, field=name, value=v,
+                                                     expected=bound.text()))
                 for extra in ("unit", "source"):
                     if not str(val.get(extra, "")).strip():
                         problems.append(DatasetError(file, f"parameter has no {extra}", row=line,
@@ -451,34 +491,37 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
     return data
 
 
-def parameter(params: Mapping, dotted: str) -> float:
-    """The numeric value of a parameter such as ``"rail.speed_kmh.MEX"``."""
-    node: object = params
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise DatasetError(PARAMETERS_FILE, "missing parameter", field=dotted,
-                               expected="a {value, unit, source} table")
-        node = node[part]
-    if isinstance(node, Mapping):
-        node = node.get("value")
-    return float(node)  # type: ignore[arg-type]
-
-
 # ----------------------------------------------------------------- cross-table checks
+def _default_port_ids() -> frozenset[str]:
+    """LOCODEs of the default dataset's ports (read from its CSV, nothing else)."""
+    path = settings.DATA_DIR / "ports.csv"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return frozenset(row["locode"].strip() for row in csv.DictReader(fh)
+                             if row.get("locode"))
+    except (OSError, KeyError, csv.Error):
+        return frozenset()
+
+
 def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
                       defaulted: set[str], problems: list[DatasetError],
                       warnings: list[str]) -> None:
-    """Unknown ids: errors in your files; rows of default-filled files are left out.
+    """Unknown ids are errors, except rows that name a dropped port or come from the default.
 
-    A partial dataset (only ports.csv) takes land links, services and demand
-    from the default; rows of those that name a port it dropped cannot apply,
-    so they are left out with one warning per file rather than failing.
+    A researcher replacing the port list expects what hangs on a port they
+    dropped (its access lane, land links, sea services, demand) to go with it:
+    rows naming a port of the default dataset that this dataset lacks are left
+    out with one warning per file, in their own files as in default-filled
+    ones. Rows of default-filled files naming any other missing id are left
+    out the same way (a partial dataset). Any other unknown id - a typo in
+    your own file - is an error.
     """
     ids: dict[str, set[str]] = {}
     for name, frame in tables.items():
         schema = TABLES[name]
         if schema.id_field:
             ids[name] = set(frame[schema.id_field].dropna())
+    dropped_ports: frozenset[str] | None = None
     for name in list(tables):
         schema = TABLES[name]
         frame = tables[name]
@@ -491,10 +534,14 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
             for idx, value, line in zip(frame.index, frame[col], frame["_line"], strict=True):
                 if value is None or value != value or value in pool:
                     continue
-                if name in defaulted:
-                    keep[idx] = False
-                    label = frame.at[idx, schema.id_field] if schema.id_field else "row"
-                    drop.append(f"{label} (row {line}, {col} {value!r})")
+                if "ports" in targets and dropped_ports is None:
+                    dropped_ports = _default_port_ids() - ids.get("ports", set())
+                port_gone = "ports" in targets and value in (dropped_ports or ())
+                if name in defaulted or port_gone:
+                    if keep[idx]:
+                        keep[idx] = False
+                        label = frame.at[idx, schema.id_field] if schema.id_field else "row"
+                        drop.append(f"{label} (row {line}, {col} {value!r})")
                 else:
                     problems.append(DatasetError(files[name], "unknown id", row=int(line),
                                                  field=col, value=value,
@@ -502,8 +549,11 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
         if drop:
             tables[name] = frame[keep]
             shown = "; ".join(drop[:8]) + (f"; and {len(drop) - 8} more" if len(drop) > 8 else "")
-            warnings.append(f"{files[name]} (filled from the default): left out {len(drop)} "
-                            f"row(s) naming ids this dataset lacks: {shown}")
+            why = " (filled from the default)" if name in defaulted else ""
+            note = (f"{files[name]}{why}: left out {len(drop)} row(s) naming ids this dataset "
+                    f"lacks: {shown}")
+            warnings.append(note)
+            log.warning("%s", note)
 
 
 def _check_geometry(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
@@ -518,32 +568,6 @@ def _check_geometry(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str]
                 problems.append(DatasetError(files[name], f"geometry is not a {kinds[0].upper()}",
                                              row=int(line), field=col, value=geom.geom_type,
                                              expected=" or ".join(k.upper() for k in kinds)))
-
-
-def _check_sea_access(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
-                      problems: list[DatasetError]) -> None:
-    """Ports that would join the sea by their nearest node must be near one."""
-    from networks.sea import GEOD, automatic_access, sea_graph
-
-    graph = sea_graph()
-    explicit: dict[str, BaseGeometry] = {}
-    access = tables.get("port_access")
-    if access is not None:
-        explicit = dict(zip(access["locode"], access["waypoints"], strict=True))
-    ports = tables["ports"]
-    for code, lon, lat, line in zip(ports["locode"], ports["lon"], ports["lat"], ports["_line"],
-                                    strict=True):
-        lane = explicit.get(code)
-        if lane is not None and graph.node_at(*list(lane.coords)[-1]) is not None:
-            continue
-        node = automatic_access(code, lon, lat, graph).lane[-1]
-        km = GEOD.inv(lon, lat, *node)[2] / 1000.0
-        if km > MAX_SEA_ACCESS_KM:
-            problems.append(DatasetError(
-                files["ports"], f"port {code} is {km:,.0f} km from the nearest sea lane",
-                row=int(line), field="lat/lon", value=f"{lat:g}, {lon:g}",
-                expected=f"a position within {MAX_SEA_ACCESS_KM:g} km of the sea network "
-                         "(check lat/lon, or add a port_access lane)"))
 
 
 # ----------------------------------------------------------------- loading
@@ -570,7 +594,7 @@ class _Loaded:
     params_file: str = ""
 
 
-def _load(root: Path, check_sea: bool = True) -> _Loaded:
+def _load(root: Path) -> _Loaded:
     default = settings.DATA_DIR
     got = _Loaded()
     problems = got.problems
@@ -610,21 +634,34 @@ def _load(root: Path, check_sea: bool = True) -> _Loaded:
     got.params_file = str(ppath)
     _check_references(got.tables, got.files, defaulted, problems, got.warnings)
     _check_geometry(got.tables, got.files, problems)
-    if check_sea and not is_default and "ports" in got.tables and not problems:
-        _check_sea_access(got.tables, got.files, problems)
+    if not is_default and "ports" in got.tables and not problems:
+        # Plausibility against the world (coasts, countries, link geometry): needs the
+        # country polygons, not the sea network or the graph.
+        from networks.plausibility import check_dataset
+
+        check_dataset(got.tables, got.files, problems, got.warnings)
     return got
 
 
-def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = True) -> Dataset:
+def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = False) -> Dataset:
     """Load and validate a dataset; missing files come from the default dataset.
 
     Raises :class:`DatasetErrors` listing every problem found. Notes that do
-    not stop the build (default rows left out) are in ``Dataset.warnings``.
+    not stop the build (default rows left out) are in ``Dataset.warnings`` and
+    logged. Loading never builds the sea network or the graph: the check that
+    every port reaches the sea runs when the graph is built
+    (``networks.build.check_sea_access``); ``check_sea`` is kept for callers
+    and ignored.
     """
+    del check_sea
     root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
-    got = _load(root, check_sea)
+    got = _load(root)
     if got.problems:
         raise DatasetErrors(got.problems)
+    return _as_dataset(got, root)
+
+
+def _as_dataset(got: _Loaded, root: Path) -> Dataset:
     indexed = {}
     for name, frame in got.tables.items():
         schema = TABLES[name]
@@ -640,16 +677,24 @@ def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = True) 
     )
 
 
-def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
-    """Every problem of a dataset, and (when it has none) the build's warnings."""
+def check_files(data_dir: str | Path | None
+                ) -> tuple[list[DatasetError], list[str], Dataset | None]:
+    """(problems, warnings, the dataset when it has no problems), loading once."""
     root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
     got = _load(root)
-    if got.problems:
-        return got.problems, got.warnings
-    from networks.build import cached_graph
+    return got.problems, got.warnings, None if got.problems else _as_dataset(got, root)
 
-    graph = cached_graph(load_dataset(root))
-    return [], list(graph.graph.get("warnings", ()))
+
+def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
+    """Every problem of a dataset's files, and the loading warnings.
+
+    File-level checks only (types, ranges, references); the checks that need
+    the built graph are in ``networks.build.check_dataset``, which
+    ``bypass data validate`` runs.
+    """
+    root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
+    got = _load(root)
+    return got.problems, got.warnings
 
 
 @lru_cache(maxsize=1)
