@@ -593,6 +593,17 @@ PARAMETER_BOUNDS: tuple[Bound, ...] = (
           "five times the 2021 peak spot rates (about 10,000 USD/TEU)"),
     Bound("ocean.panama_toll_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
     Bound("ocean.panama_transit_h", "h", 0.0, MAX_WAIT_H),
+    *(Bound(f"ocean.rate.{lane}.base_usd_per_teu", "USD/TEU", 0.0, 5e4,
+            why="five times the 2021 peak spot rates (about 10,000 USD/TEU)")
+      for lane in ("transpacific_wb", "intra_asia", "na_coastal")),
+    *(Bound(f"ocean.rate.{lane}.per_usd_per_teu_nm", "USD/TEU per nm", 0.0, 10.0,
+            why="10 USD/TEU per nm is 100,000 USD/TEU across the Pacific")
+      for lane in ("transpacific_wb", "intra_asia", "na_coastal")),
+    Bound("ocean.hypothetical_rate_factor", "x liner rate", 0.0, 100.0,
+          why="a charter premium of 100x the liner rate is no longer a price"),
+    Bound("ocean.default_handling_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
+    Bound("ocean.suez_toll_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
+    Bound("ocean.suez_transit_h", "h", 0.0, MAX_WAIT_H),
     Bound("rail.cost_usd_per_teu_km", "USD/TEU-km", 0.0, 100.0,
           "land haulage costs a few USD per TEU-km at most"),
     Bound("road.cost_usd_per_teu_km", "USD/TEU-km", 0.0, 100.0,
@@ -606,6 +617,8 @@ PARAMETER_BOUNDS: tuple[Bound, ...] = (
     Bound("border.default_fee_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
     Bound("co2.g_per_teu_km", "g CO2e/TEU-km", 0.0, 1e4,
           "ten times a truck's intensity (about 1,000 g per TEU-km)"),
+    Bound("co2.sea_g_per_teu_km", "g CO2e/TEU-km", 0.0, 1e4,
+          why="ten times a truck's intensity (about 1,000 g per TEU-km)"),
     Bound("co2.g_per_teu", "g CO2e/TEU", 0.0, 1e6),
 )
 #: Any other numeric parameter: >= 0 and at most this (the solver's integer
