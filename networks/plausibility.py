@@ -42,6 +42,9 @@ from shapely.ops import nearest_points
 from networks import geography
 from networks.errors import DatasetError
 
+__all__ = ["MAX_COAST_KM", "check_access_lanes", "check_dataset", "check_land_links",
+           "check_ports", "coast"]
+
 log = logging.getLogger(__name__)
 GEOD = Geod(ellps="WGS84")
 

@@ -148,7 +148,8 @@ def _dataset():
         err.print(
             f"[dim]{esc(state.data)}: using the default for "
             f"{esc(', '.join(dataset.filled_from_default))}"
-            "[/dim]"
+            "[/dim]",
+            soft_wrap=True,
         )
     return dataset  # its warnings were logged while loading (see _setup_logging)
 
@@ -990,18 +991,19 @@ def report(
 
     graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters,
                               allow_hypothetical)
-    found = None
+    sections = []
     if with_corridors:
         from routing.corridors import CORRIDOR_SCENARIOS
-        from routing.report_corridors import corridor_results
+        from routing.report_corridors import corridor_results, corridor_section
 
         progress("report: gateway corridors per pair and scenario...")
         scs = [comp.scenario, *[n for n in CORRIDOR_SCENARIOS if n != comp.scenario.name]]
         found = corridor_results(graph, comp.pairs, scs, comp.cargo_value,
                                  allow_hypothetical=allow_hypothetical,
                                  strict_waters=strict_waters)
+        sections.append(corridor_section(found, node_attributes(graph), comp.names))
     progress("report: drawing maps...")
-    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), corridors=found)
+    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), sections=sections)
     s = comp.summary()
     out.print(f"wrote {esc(', '.join(str(p) for p in paths.values()))}")
     out.print(f"{s['pairs_us_free']} of {s['pairs']} pairs favour the US-free route under "
@@ -1025,6 +1027,31 @@ def bench(
     sys.stdout.write(report.markdown())
     if json_file is not None:
         write_json(report, json_file)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind (default loopback only).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    cors_origin: Annotated[list[str] | None, typer.Option(
+        "--cors-origin", help="Allow this web origin to call the API (repeatable; none by "
+        "default).")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0.1, max=600, help="Seconds one query may run before a 503.")] = 10.0,
+) -> None:
+    """The route planner's web page and JSON API (graph loaded once, read-only)."""
+    try:
+        from routing.web.server import serve as run_server
+    except ImportError as exc:
+        raise BypassError(f"bypass serve needs the web dependencies ({exc.name} is missing): "
+                          "pip install fastapi uvicorn") from exc
+
+    if state.data is not None:
+        _dataset()
+    progress("serve: loading the routing graph...")
+    run_server(host, port, state.data, cors_origins=cors_origin or (), timeout_s=timeout,
+               say=lambda m: err.print(m, highlight=False, markup=False))
 
 
 def write_table(frame, path: Path) -> None:

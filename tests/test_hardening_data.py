@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from networks import settings
-from networks.datasets import validate_dataset
+from networks.build import check_dataset
 
 DATA = settings.DATA_DIR
 
@@ -41,7 +41,7 @@ def _edit(root: Path, table: str, ident: str, **changes: str) -> None:
 
 
 def _errors(root: Path) -> list[str]:
-    problems, _ = validate_dataset(root)
+    problems, _ = check_dataset(root)
     return [str(p) for p in problems]
 
 
@@ -55,7 +55,7 @@ def _row(root: Path, table: str, ident: str) -> dict[str, str]:
 def clean_copy_validates(tmp_path_factory) -> None:
     """The shipped data, as a user's copy, passes every check (no false alarm)."""
     root = _copy(tmp_path_factory.mktemp("clean"))
-    problems, warnings = validate_dataset(root)
+    problems, warnings = check_dataset(root)
     assert problems == [], problems
     assert not [w for w in warnings if "declared country" in w], warnings
 
@@ -292,3 +292,87 @@ def test_unknown_avoid_country_is_an_error_with_suggestions(capsys):
     assert rc == 1 and "'ZZZ'" in capsys.readouterr().err
     assert main(["route", "--from", "MTY", "--to", "CNSHA", "--avoid-country", "gtm",
                  "--json"]) == 0
+
+
+# --------------------------------------------------------------------------- other edges
+
+
+def test_folder_without_any_dataset_file_is_an_error(tmp_path, capsys):
+    from routing.cli import main
+
+    (tmp_path / "notes.txt").write_text("not a dataset\n")
+    for argv in (["data", "validate", str(tmp_path)],
+                 ["--data", str(tmp_path), "route", "--from", "MTY", "--to", "CNSHA"]):
+        rc = main(argv)
+        err = capsys.readouterr().err
+        assert rc == 2 and "no dataset file in this folder" in err, err
+
+
+def test_fifo_table_is_an_error_not_a_hang(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / "data"
+    root.mkdir()
+    os.mkfifo(root / "hubs.csv")
+    os.mkfifo(root / "parameters.toml")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    for argv in (["data", "validate", str(root)],
+                 ["--data", str(root), "route", "--from", "MTY", "--to", "CNSHA"]):
+        try:
+            done = subprocess.run([sys.executable, "-m", "routing.cli", *argv], env=env,
+                                  capture_output=True, text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{argv}: hung on a FIFO")
+        assert done.returncode == 2, done.stderr
+        assert "hubs.csv: is a named pipe (FIFO), not a regular file" in done.stderr
+        assert "parameters.toml: is a named pipe (FIFO)" in done.stderr or \
+            argv[0] == "--data"
+        assert "Traceback" not in done.stderr
+
+
+def test_route_does_not_read_demand(tmp_path, capsys):
+    """demand.csv is lazy: a broken (or huge) one does not touch route, but compare sees it."""
+    from networks.datasets import load_dataset
+    from routing.cli import main
+
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "demand.csv").write_text("origin,destination,teu_per_year,source\n"
+                                     "MTY,CNSHA,lots,x\n", encoding="utf-8")
+    dataset = load_dataset(root)
+    assert "demand" in dataset.tables and "demand" not in dataset.tables.loaded()
+    rc = main(["-q", "--data", str(root), "route", "--from", "MTY", "--to", "CNSHA", "--json"])
+    assert rc == 0, capsys.readouterr().err
+    capsys.readouterr()
+    rc = main(["-q", "--data", str(root), "compare", "--from", "MTY", "--to", "CNSHA"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "demand.csv:2 field 'teu_per_year': not a number" in err, err
+    problems, _ = check_dataset(root)
+    assert [p.field for p in problems] == ["teu_per_year"]
+
+
+def test_demand_validation_streams_in_bounded_memory(tmp_path):
+    """Validation checks demand row by row: peak memory does not grow with the file."""
+    import tracemalloc
+
+    from networks.datasets import read_table, stream_check_csv
+    from networks.schema import DEMAND
+
+    path = tmp_path / "demand.csv"
+    row = "MTY,CNSHA,60000,40000,ILLUSTRATIVE: " + "x" * 300 + "\n"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("origin,destination,teu_per_year,cargo_value_usd_per_teu,source\n")
+        fh.write(row * 30_000)  # about 10 MB
+        fh.write("MTY,CNSHA,-5,40000,bad row\n")
+    problems: list = []
+    tracemalloc.start()
+    stream_check_csv(DEMAND, path, {"hubs": {"MTY"}, "ports": {"CNSHA"}}, problems)
+    _, streamed_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [(p.row, p.field) for p in problems] == [(30_002, "teu_per_year")]
+    same: list = []
+    read_table(DEMAND, path, same)
+    assert [str(p) for p in same] == [str(p) for p in problems]  # same messages
+    assert streamed_peak < 2_000_000, streamed_peak  # ~10 MB file, < 2 MB held
