@@ -172,3 +172,28 @@ def test_rides_do_not_go_round_the_pacific(dataset_services):
             else:  # crosses the ocean once, never back
                 changes = sum(1 for a, b in zip(sides, sides[1:], strict=False) if a != b)
                 assert changes == 1, (svc.name, ride.calls)
+
+
+def test_sea_co2_follows_the_lane_and_the_distance_sailed(graph):
+    # GLEC-style factors by trade lane (parameters.toml [co2.sea_g_per_teu_km.*]) applied to
+    # the distance actually sailed along the rotation, not the direct distance.
+    params = default_dataset().parameters
+    seen = set()
+    for *_, d in graph.edges(data=True):
+        if d["mode"] != "sea" or d["service"] != "scheduled":
+            continue
+        factor = parameter(params, f"co2.sea_g_per_teu_km.{d['lane']}")
+        assert d["co2_kg_per_teu"] == pytest.approx(d["distance_km"] * factor / 1000.0)
+        seen.add(d["lane"])
+    assert {"transpacific_wb", "intra_asia"} <= seen
+    assert parameter(params, "co2.sea_g_per_teu_km.intra_asia") > parameter(
+        params, "co2.sea_g_per_teu_km.transpacific_wb")
+
+
+def test_canal_tolls_are_charged_on_both_canals():
+    params = default_dataset().parameters
+    toll, hours = costs.canal_figures(params, ("panama", "suez"))
+    assert toll == pytest.approx(parameter(params, "ocean.panama_toll_usd_per_teu")
+                                 + parameter(params, "ocean.suez_toll_usd_per_teu"))
+    assert hours > 0 and parameter(params, "ocean.suez_toll_usd_per_teu") > 0
+    assert costs.canal_figures(params, ()) == (0.0, 0.0)
