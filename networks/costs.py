@@ -24,26 +24,59 @@ __all__ = [
     "sea_edge",
 ]
 
-#: Ocean rate lane for a sea leg, by (origin region, destination region).
+#: Ocean trade (rate and CO2 lane) of a sea edge, by (origin region, destination region).
+#: Every North American origin range shares one transpacific westbound model: the
+#: rate difference between ranges comes from distance (and canal tolls), not a constant.
 LANES: dict[tuple[str, str], str] = {
-    ("mx_pacific", "asia"): "mx_pacific_to_asia",
-    ("mx_gulf", "asia"): "mx_gulf_to_asia",
-    ("ca_pacific", "asia"): "na_to_asia",
-    ("us_pacific", "asia"): "na_to_asia",
+    ("mx_pacific", "asia"): "transpacific_wb",
+    ("mx_gulf", "asia"): "transpacific_wb",
+    ("ca_pacific", "asia"): "transpacific_wb",
+    ("us_pacific", "asia"): "transpacific_wb",
+    ("us_gulf", "asia"): "transpacific_wb",
     ("asia", "asia"): "intra_asia",
 }
-NORTH_AMERICA = ("mx_pacific", "mx_gulf", "ca_pacific", "us_pacific")
+NORTH_AMERICA = ("mx_pacific", "mx_gulf", "ca_pacific", "us_pacific", "us_gulf")
 
 
 def ocean_lane(from_region: str, to_region: str) -> str | None:
-    """The rate lane of a sea leg; None for legs the network leaves out.
+    """The trade lane of a sea edge; None for edges the network leaves out.
 
-    Asia -> North America legs (the headhaul) are left out of the export
-    network: no Mexico -> Asia route uses them.
+    Asia -> North America (the headhaul) is left out of the export network:
+    no Mexico -> Asia route uses it.
     """
     if from_region in NORTH_AMERICA and to_region in NORTH_AMERICA:
         return "na_coastal"
     return LANES.get((from_region, to_region))
+
+
+def ocean_rate(params: Mapping, lane: str, direct_nm: float) -> float:
+    """Liner freight per TEU: ``base + per_nm x direct_nm`` of the lane (no canal tolls).
+
+    ``direct_nm`` is the shortest sea distance between the boarding and the
+    discharge port: carriers quote port to port, whatever the rotation.
+    Parameters and their derivation: ``ocean.rate.<lane>`` in parameters.toml.
+    """
+    base = parameter(params, f"ocean.rate.{lane}.base_usd_per_teu")
+    per_nm = parameter(params, f"ocean.rate.{lane}.per_usd_per_teu_nm")
+    return base + per_nm * direct_nm
+
+
+def sea_co2_g_per_teu_km(params: Mapping, lane: str) -> float:
+    """CO2e intensity of a sea lane (GLEC-style), falling back to the generic sea figure."""
+    try:
+        return parameter(params, f"co2.sea_g_per_teu_km.{lane}")
+    except Exception:  # noqa: BLE001 - a lane without its own factor uses the generic one
+        return parameter(params, "co2.g_per_teu_km.sea")
+
+
+def canal_figures(params: Mapping, passages) -> tuple[float, float]:
+    """Toll (USD/TEU) and transit time (h) of the canals a sea path passes."""
+    toll = time_h = 0.0
+    for canal in ("panama", "suez"):
+        if canal in passages:
+            toll += parameter(params, f"ocean.{canal}_toll_usd_per_teu")
+            time_h += parameter(params, f"ocean.{canal}_transit_h")
+    return toll, time_h
 
 
 def _country_value(params: Mapping, key: str, country: str) -> float:
@@ -67,20 +100,49 @@ def land_edge(params: Mapping, mode: str, country: str, distance_km: float) -> d
 
 
 def sea_edge(
-    params: Mapping, lane: str, distance_nm: float, distance_km: float, via_panama: bool
+    params: Mapping, lane: str, distance_nm: float, distance_km: float, passages=(),
+    *, hypothetical: bool = False,
 ) -> dict[str, float]:
-    """A port-to-port sea leg: sailing time plus one port call; lane rate; canal."""
+    """A direct port-to-port leg (no rotation): sailing time plus one port call.
+
+    Used for hypothetical legs (``hypothetical=True``: the liner rate times
+    ``ocean.hypothetical_rate_factor``, a charter/feeder premium).
+    """
     speed = parameter(params, "ocean.speed_kn")
-    time_h = distance_nm / speed + parameter(params, "ocean.port_call_h")
-    cost = parameter(params, f"ocean.rate_usd_per_teu.{lane}")
-    if via_panama:
-        time_h += parameter(params, "ocean.panama_transit_h")
-        cost += parameter(params, "ocean.panama_toll_usd_per_teu")
+    toll, canal_h = canal_figures(params, passages)
+    cost = ocean_rate(params, lane, distance_nm)
+    if hypothetical:
+        cost *= parameter(params, "ocean.hypothetical_rate_factor")
     return {
-        "time_h": time_h,
-        "cost_usd_per_teu": cost,
-        "co2_kg_per_teu": distance_km * parameter(params, "co2.g_per_teu_km.sea") / 1000.0,
+        "time_h": distance_nm / speed + parameter(params, "ocean.port_call_h") + canal_h,
+        "cost_usd_per_teu": cost + toll,
+        "co2_kg_per_teu": distance_km * sea_co2_g_per_teu_km(params, lane) / 1000.0,
     }
+
+
+def service_ride(
+    params: Mapping, lane: str, direct_nm: float, sailed_nm: float, sailed_km: float,
+    calls: int, passages=(),
+) -> dict[str, float]:
+    """A box riding one liner service from its loading call to its discharge call.
+
+    Time follows the rotation (``sailed_nm`` at ``ocean.speed_kn`` plus
+    ``ocean.port_call_h`` for each of the ``calls`` it arrives at, the
+    discharge call included) and CO2 the distance sailed; the freight is the
+    port-to-port rate of the lane on ``direct_nm``, plus canal tolls.
+    """
+    speed = parameter(params, "ocean.speed_kn")
+    toll, canal_h = canal_figures(params, passages)
+    return {
+        "time_h": sailed_nm / speed + calls * parameter(params, "ocean.port_call_h") + canal_h,
+        "cost_usd_per_teu": ocean_rate(params, lane, direct_nm) + toll,
+        "co2_kg_per_teu": sailed_km * sea_co2_g_per_teu_km(params, lane) / 1000.0,
+    }
+
+
+def headway_wait_h(sailings_per_week: float) -> float:
+    """Average wait for a sailing: half the headway (7 days / sailings per week)."""
+    return 0.5 * 168.0 / sailings_per_week
 
 
 def handling_kg(params: Mapping) -> float:
@@ -88,10 +150,16 @@ def handling_kg(params: Mapping) -> float:
     return parameter(params, "co2.g_per_teu.handling") / 1000.0
 
 
-def port_transfer(params: Mapping, handling_usd: float, dwell_h: float) -> dict[str, float]:
-    """Loading or discharging a box at a port: terminal handling and dwell."""
-    return {"time_h": dwell_h, "cost_usd_per_teu": handling_usd,
-            "co2_kg_per_teu": handling_kg(params)}
+def port_transfer(
+    params: Mapping, handling_usd: float, dwell_h: float, wait_h: float = 0.0, lifts: int = 1
+) -> dict[str, float]:
+    """Loading, discharging or transshipping a box: handling, dwell and the sailing wait.
+
+    ``wait_h`` (half the headway of the service boarded) is part of ``time_h``
+    and also kept apart so outputs can show it.
+    """
+    return {"time_h": dwell_h + wait_h, "cost_usd_per_teu": handling_usd,
+            "co2_kg_per_teu": lifts * handling_kg(params), "wait_h": wait_h}
 
 
 def rail_ramp(params: Mapping) -> dict[str, float]:

@@ -69,7 +69,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Tables every dataset needs (demand and sea_services and port_access are optional).
+#: Tables every dataset needs (demand, services, port_charges and port_access are optional).
 REQUIRED_TABLES = ("ports", "hubs", "borders", "junctions", "land_links")
 PARAMETERS_FILE = "parameters.toml"
 #: A port farther than this from every sea-network node cannot be joined to the

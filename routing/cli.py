@@ -241,8 +241,10 @@ Strict = Annotated[
     bool,
     typer.Option("--strict-waters", help="Also count the US 12 nm territorial sea as US transit."),
 ]
-Scheduled = Annotated[
-    bool, typer.Option("--scheduled-only", help="Only sea legs with a scheduled liner service.")
+Hypothetical = Annotated[
+    bool, typer.Option("--allow-hypothetical",
+                       help="Also use direct sea legs no liner service offers (priced as a "
+                            "charter/feeder; flagged in every output).")
 ]
 CsvOption = Annotated[Path | None, typer.Option("--csv", help="Also write a CSV table here.")]
 AvoidCountry = Annotated[list[str] | None, typer.Option(
@@ -277,7 +279,7 @@ def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
     return resolve_place(graph, text, kinds=kinds, what=what)[0]
 
 
-def _route_options(objective, max_days, max_cost, via, avoid, strict, scheduled,
+def _route_options(objective, max_days, max_cost, via, avoid, strict, hypothetical,
                    avoid_countries=(), avoid_modes=(), max_transshipments=None):
     """The command line's route options as the API's ``RouteOptions`` (validated there)."""
     from networks.errors import QueryError
@@ -287,7 +289,8 @@ def _route_options(objective, max_days, max_cost, via, avoid, strict, scheduled,
         return RouteOptions(
             objective=objective, max_days=max_days, max_cost=max_cost,
             via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
-            scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
+            allow_hypothetical=hypothetical,
+            avoid_countries=tuple(avoid_countries or ()),
             avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
         )
     except QueryError as exc:  # say it with the flag the user typed
@@ -315,6 +318,10 @@ def _legs_table(route, title: str) -> Table:
         note = []
         if leg.service == "hypothetical":
             note.append("[yellow]hypothetical service[/yellow]")
+        elif leg.mode == "sea" and leg.services:
+            note.append("service " + esc(", ".join(leg.services)))
+        if leg.wait_h:
+            note.append(f"wait {leg.wait_h:.0f} h")
         if leg.us_transit:
             note.append("[red]US[/red]")
         elif leg.us_waters_nm.get("territorial", 0) > 0:
@@ -329,7 +336,8 @@ def _legs_table(route, title: str) -> Table:
               f"[b]{tot['time_h']:,.1f}[/b]",
               f"[b]{tot['cost_usd_per_teu']:,.0f}[/b]", f"[b]{tot['co2_kg_per_teu']:,.0f}[/b]",
               f"US 12 nm {tot['us_waters_nm']['territorial']:.0f} nm, "
-              f"200 nm {tot['us_waters_nm']['eez']:.0f} nm")
+              f"200 nm {tot['us_waters_nm']['eez']:.0f} nm, "
+              f"{tot['transshipments']} transshipment(s), waiting {tot['wait_h']:.0f} h")
     return t
 
 
@@ -350,7 +358,7 @@ def route(
     k: Annotated[int, typer.Option("-k", help="Alternatives per side (differing ports/borders).",
                                    min=1, max=20)] = 1,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     avoid_country: AvoidCountry = None,
     avoid_mode: AvoidMode = None,
     max_transshipments: MaxTransship = None,
@@ -364,7 +372,7 @@ def route(
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
     options = _route_options(objective, max_days, max_cost, via, avoid, strict_waters,
-                             scheduled_only, avoid_country, avoid_mode, max_transshipments)
+                             allow_hypothetical, avoid_country, avoid_mode, max_transshipments)
     result = compare_route(graph, origin, dest, options)
     payload: dict = result.to_dict()
     extra: dict[str, list] = {}
@@ -437,8 +445,8 @@ def route(
         dd = a.totals["time_days"] - b.totals["time_days"]
         out.print(f"\nUS-free vs through the US: {dc:+,.0f} USD/TEU, {dd:+.1f} days")
     if any(leg.service == "hypothetical" for r in (a, b) if r for leg in r.legs):
-        out.print("[yellow]hypothetical: no scheduled liner service calling both ports was "
-                  "found; --scheduled-only leaves such legs out[/yellow]")
+        out.print("[yellow]hypothetical: a sea leg no liner service offers (charter/feeder "
+                  "price; shown because of --allow-hypothetical)[/yellow]")
 
 
 @app.command()
@@ -450,7 +458,7 @@ def frontier(
     via: Via = None,
     avoid: Avoid = None,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     avoid_country: AvoidCountry = None,
     avoid_mode: AvoidMode = None,
     max_transshipments: MaxTransship = None,
@@ -465,7 +473,7 @@ def frontier(
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
     options = _route_options("cost", max_days, max_cost, via, avoid, strict_waters,
-                             scheduled_only, avoid_country, avoid_mode, max_transshipments)
+                             allow_hypothetical, avoid_country, avoid_mode, max_transshipments)
     fronts, reasons = {}, {}
     for side, flags in SIDE_FILTERS:
         try:
@@ -509,6 +517,7 @@ def plan(
     ] = None,
     max_days: MaxDays = None,
     strict_waters: Strict = False,
+    allow_hypothetical: Hypothetical = False,
     frontier_points: Annotated[int, typer.Option(
         "--frontier", min=0, max=50,
         help="Also sweep the system cost-vs-time frontier with this many points (0: off).")
@@ -550,16 +559,18 @@ def plan(
     progress(f"plan: {len(table)} demand rows, column generation (GLOP)...")
     plans = {
         "us_free": allocate(graph, table, allow_us=False, max_days=max_days,
-                            strict_waters=strict_waters),
+                            strict_waters=strict_waters, allow_hypothetical=allow_hypothetical),
         "us_allowed": allocate(graph, table, allow_us=True, max_days=max_days,
-                               strict_waters=strict_waters),
+                               strict_waters=strict_waters,
+                               allow_hypothetical=allow_hypothetical),
     }
     sweeps = {}
     if frontier_points:
         progress(f"plan: epsilon-constraint sweep, {frontier_points} points per side...")
         for name, allow in (("us_free", False), ("us_allowed", True)):
             sweeps[name] = plan_frontier(graph, table, frontier_points, allow_us=allow,
-                                         max_days=max_days, strict_waters=strict_waters)
+                                         max_days=max_days, strict_waters=strict_waters,
+                                         allow_hypothetical=allow_hypothetical)
     stress_frame = None
     if by_corridor:
         from routing.plan import corridor_stress
@@ -764,7 +775,7 @@ CargoValue = Annotated[float | None, typer.Option(
     "table's cargo_value_usd_per_teu, else 40,000).")]
 
 
-def _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only):
+def _comparison(from_, to, scenario, cargo_value, strict_waters, allow_hypothetical):
     from routing.compare import compare
     from routing.scenarios import load_scenario
 
@@ -776,7 +787,7 @@ def _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
     progress("compare: solving US-free and through-the-US routes per pair...")
     return graph, compare(graph, origins, dests, sc, demand=demand,
                           cargo_value_usd_per_teu=cargo_value, strict_waters=strict_waters,
-                          scheduled_only=scheduled_only)
+                          allow_hypothetical=allow_hypothetical)
 
 
 def _num(value: float, spec: str) -> str:
@@ -790,7 +801,7 @@ def compare(
     scenario: ScenarioOption = "status_quo",
     cargo_value: CargoValue = None,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     json_: JsonOption = False,
     csv: CsvOption = None,
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Also write Parquet here.")]
@@ -800,7 +811,8 @@ def compare(
     from routing.compare import scenario_summary
     from routing.scenarios import builtin_scenarios
 
-    _, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    _, comp = _comparison(from_, to, scenario, cargo_value, strict_waters,
+                              allow_hypothetical)
     scs = builtin_scenarios()
     if comp.scenario.name not in {s.name for s in scs}:
         scs.append(comp.scenario)
@@ -841,8 +853,8 @@ def compare(
                   _num(r.breakeven_pct_of_cargo_value, "+.1f"), fav)
     out.print(t)
     if f["us_free_hypothetical"].any() or f["via_us_hypothetical"].any():
-        out.print("[yellow]* uses a sea leg with no scheduled liner service "
-                  "(--scheduled-only leaves such legs out)[/yellow]")
+        out.print("[yellow]* uses a sea leg no liner service offers "
+                  "(--allow-hypothetical)[/yellow]")
     s = comp.summary()
     out.print(f"\n[b]{s['pairs_us_free']} of {s['pairs']} pairs "
               f"({_num(s['share_pairs_us_free'], '.0%')}) and "
@@ -979,14 +991,15 @@ def report(
     scenario: ScenarioOption = "status_quo",
     cargo_value: CargoValue = None,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     with_corridors: Annotated[bool, typer.Option(
         "--corridors/--no-corridors", help="Include the gateway corridor section.")] = True,
 ) -> None:
     """Write comparison.csv/.parquet, a self-contained report.html and map.png."""
     from routing.report import node_attributes, write_report
 
-    graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters,
+                              allow_hypothetical)
     sections = []
     if with_corridors:
         from routing.corridors import CORRIDOR_SCENARIOS
@@ -995,7 +1008,7 @@ def report(
         progress("report: gateway corridors per pair and scenario...")
         scs = [comp.scenario, *[n for n in CORRIDOR_SCENARIOS if n != comp.scenario.name]]
         found = corridor_results(graph, comp.pairs, scs, comp.cargo_value,
-                                 allow_hypothetical=not scheduled_only,
+                                 allow_hypothetical=allow_hypothetical,
                                  strict_waters=strict_waters)
         sections.append(corridor_section(found, node_attributes(graph), comp.names))
     progress("report: drawing maps...")

@@ -186,7 +186,7 @@ def _set_parameter(root: Path, dotted: str, value: str) -> None:
     ("road.speed_kmh.MEX", "0.0", "parameter must be > 0"),
     ("ocean.speed_kn", "0", "parameter must be > 0"),
     ("ocean.speed_kn", "300", "parameter out of range"),
-    ("ocean.rate_usd_per_teu.mx_pacific_to_asia", "1e13", "parameter out of range"),
+    ("ocean.rate.transpacific_wb.base_usd_per_teu", "1e13", "parameter out of range"),
     ("rail.cost_usd_per_teu_km.MEX", "-0.5", "negative parameter"),
     ("co2.g_per_teu_km.sea", "1e300", "parameter out of range"),
 ])

@@ -117,6 +117,8 @@ def test_tree_distances_match_networkx(seed, objective, layered, grid):
     us = solver.arc_us(c, False)
     n = c.n
     for a in range(c.m):
+        if c.hypothetical[a]:
+            continue  # sea arcs no liner service offers are opt-in (issue #12)
         u, v = int(c.tail[a]), int(c.head[a])
         edges = [(u, v)] if not layered else [(u + n, v + n)] + ([(u, v + n)] if us[a] else
                                                                [(u, v)])
