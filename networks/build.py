@@ -143,18 +143,20 @@ class _Builder:
             country = _node_country(r.lon, r.lat, PORT_TOLERANCE_KM, r.country)
             cap = r.capacity_teu_per_year
             attrs = dict(name=r.name, country=country, lon=r.lon, lat=r.lat, region=r.region,
-                         role=r.role)
-            if cap is not None and cap == cap:
+                         role=r.role, capacity_basis=r.capacity_basis)
+            if cap is not None and cap == cap:  # NaN: the user's literal `unlimited`
                 attrs["capacity_teu_per_year"] = float(cap)
             self.add_node(r.locode, kind="port", **attrs)
             for side in ("out", "in"):
                 self.add_node(f"{r.locode}:{side}", kind="berth", port=r.locode, name=r.name,
                               country=country, lon=r.lon, lat=r.lat, region=r.region)
             self.transfer(r.locode, f"{r.locode}:out", "load",
-                          costs.port_transfer(self.params, r.handling_usd_per_teu, r.dwell_h),
+                          costs.port_transfer(self.params, r.handling_usd_per_teu,
+                                              r.export_dwell_h),
                           both_ways=False)
             self.transfer(f"{r.locode}:in", r.locode, "discharge",
-                          costs.port_transfer(self.params, r.handling_usd_per_teu, 0.0),
+                          costs.port_transfer(self.params, r.handling_usd_per_teu,
+                                              r.import_dwell_h),
                           both_ways=False)
             # Land links meet at the gate, so traffic driving past a port town
             # does not pass through its terminal (nor count against capacity).
@@ -181,13 +183,17 @@ class _Builder:
                               countries=pair, lon=r.lon, lat=r.lat, border=r.id)
             modes = [m.strip() for m in str(r.modes).split(";") if m.strip()]
             for mode in modes:
-                h = getattr(r, f"crossing_h_{mode}", None)
-                fee = getattr(r, f"fee_usd_per_teu_{mode}", None)
+                def cell(name: str, row=r, mode=mode) -> float | None:
+                    v = getattr(row, f"{name}_{mode}", None)
+                    return None if v is None or v != v else float(v)
+
                 figures = costs.border_crossing(
-                    self.params, mode,
-                    None if h is None or h != h else h,
-                    None if fee is None or fee != fee else fee,
+                    self.params, mode, cell("crossing_h"), cell("fee_usd_per_teu"),
+                    customs_h=cell("customs_h"), interchange_h=cell("interchange_h"),
                 )
+                cap = cell("capacity_teu_per_year")
+                if cap is not None:
+                    figures["capacity_teu_per_year"] = cap
                 self.transfer(f"{r.id}:{pair[0]}", f"{r.id}:{pair[1]}", f"border-{mode}",
                               figures, both_ways=True)
                 for side in pair:

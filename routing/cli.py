@@ -96,7 +96,8 @@ def ports(json_: JsonOption = False) -> None:
     dataset = _dataset()
     table = dataset.ports
     cols = ["locode", "name", "country", "region", "role", "lat", "lon",
-            "capacity_teu_per_year", "handling_usd_per_teu", "dwell_h"]
+            "capacity_teu_per_year", "capacity_basis", "handling_usd_per_teu",
+            "export_dwell_h", "import_dwell_h"]
     rows = table[cols].reset_index(drop=True).sort_values("locode")
     if json_:
         _emit_json(
@@ -110,13 +111,15 @@ def ports(json_: JsonOption = False) -> None:
     for c, label in [("locode", "LOCODE"), ("name", "name"), ("country", "country"),
                      ("region", "region"), ("role", "role"),
                      ("capacity_teu_per_year", "capacity TEU/yr"),
-                     ("handling_usd_per_teu", "handling USD/TEU"), ("dwell_h", "dwell h")]:
+                     ("handling_usd_per_teu", "handling USD/TEU"),
+                     ("export_dwell_h", "export dwell h"), ("import_dwell_h", "import dwell h")]:
         t.add_column(label, justify="right" if c.endswith(("year", "teu", "_h")) else "left")
     for r in rows.itertuples():
         cap = "unlimited" if r.capacity_teu_per_year != r.capacity_teu_per_year else (
             f"{r.capacity_teu_per_year:,.0f}")
         t.add_row(r.locode, r.name, r.country, r.region, r.role, cap,
-                  f"{r.handling_usd_per_teu:,.0f}", f"{r.dwell_h:g}")
+                  f"{r.handling_usd_per_teu:,.0f}", f"{r.export_dwell_h:g}",
+                  f"{r.import_dwell_h:g}")
     out.print(t)
 
 
