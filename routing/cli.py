@@ -263,6 +263,11 @@ def _legs_table(route, title: str) -> Table:
     return t
 
 
+def _in_bond_note(route) -> str:
+    """The words every output uses for a Mexican box crossing US land to a non-US port."""
+    return " (through the US in bond)" if route.totals.get("in_bond") else ""
+
+
 def _side_payload(route) -> dict | None:
     return None if route is None else route.to_dict()
 
@@ -347,11 +352,12 @@ def route(
         out.print()
         out.print(_legs_table(r, f"{title}: {r.totals['cost_usd_per_teu']:,.0f} USD/TEU, "
                                  f"{r.totals['time_days']:.1f} days via "
-                                 f"{' -> '.join(r.totals['ports'])}"))
+                                 f"{' -> '.join(r.totals['ports'])}{_in_bond_note(r)}"))
         for i, alt in enumerate(extra.get(side, [])[1:], start=2):
             tt = alt.totals
             out.print(f"  alternative {i}: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
-                      f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}")
+                      f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}"
+                      f"{_in_bond_note(alt)}")
     if ruled_out is not None:
         tt = ruled_out.totals
         out.print(f"\n--strict-waters rules out the default rule's US-free best: "
@@ -362,7 +368,8 @@ def route(
         tt = best_any.totals
         out.print(f"\nBest route allowed to use the US: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
                   f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}"
-                  f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}")
+                  f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}"
+                  f"{_in_bond_note(best_any)}")
     a, b = result["us_free"], result["via_us"]
     if a is not None and b is not None:
         dc = a.totals["cost_usd_per_teu"] - b.totals["cost_usd_per_teu"]
