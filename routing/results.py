@@ -114,7 +114,8 @@ class Route:
         (the load leg itself does not transit the US). Such a route IS US
         transit under every rule; in bond only names how the box crosses.
         """
-        land = any(leg.us_transit and (leg.mode in ("road", "rail") or leg.kind.startswith("border"))
+        land = any(leg.us_transit
+                   and (leg.mode in ("road", "rail") or leg.kind.startswith("border"))
                    for leg in self.legs)
         load = next((leg for leg in self.legs if leg.kind == "load"), None)
         return bool(land and load is not None and not load.us_transit)
