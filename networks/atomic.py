@@ -7,12 +7,48 @@ readers never see one.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 from networks.errors import BypassError
+
+__all__ = ["cache_writable", "write_atomic", "write_bytes_atomic", "write_cache",
+           "write_text_atomic"]
+
+log = logging.getLogger(__name__)
+#: Cache folders already reported as unwritable (one warning per folder and process).
+_WARNED: set[str] = set()
+
+
+def _warn_unwritable(folder: Path, why: str) -> None:
+    if str(folder) not in _WARNED:
+        _WARNED.add(str(folder))
+        log.warning(
+            "cache folder %s is not writable (%s): working without a cache, so every run "
+            "rebuilds (about half a minute); set BYPASS_CACHE_DIR to a writable folder",
+            folder, why,
+        )
+
+
+def cache_writable(folder: str | os.PathLike) -> bool:
+    """True if cache files can be written in ``folder`` (created if missing).
+
+    Why: an unwritable cache only costs speed, but a lot of it, so the first
+    failure is logged once (never silently), and callers skip locking.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        _warn_unwritable(folder, exc.strerror or type(exc).__name__)
+        return False
+    return True
 
 
 def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
@@ -52,12 +88,14 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
 def write_cache(path: str | os.PathLike, data: bytes) -> bool:
     """Store a derived-data cache file; False (not an error) if it cannot be written.
 
-    A cache that cannot be written (read-only or full disk) only costs speed.
+    A cache that cannot be written (read-only or full disk) only costs speed;
+    the first failure per folder is logged as a warning.
     """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(path, data)
-    except (OSError, BypassError):
+    except (OSError, BypassError) as exc:
+        _warn_unwritable(path.parent, str(exc))
         return False
     return True

@@ -18,10 +18,8 @@ load/discharge transfers; sea legs run between berths.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import logging
 import math
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +29,18 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from networks import costs, geography, settings
-from networks.atomic import write_cache
-from networks.datasets import Dataset, default_dataset, load_dataset
+from networks.datasets import (
+    MAX_SEA_ACCESS_KM,
+    Dataset,
+    check_files,
+    default_dataset,
+)
+from networks.errors import DatasetError, DatasetErrors
+from networks.graph import RoutingGraph, validate_graph
 from networks.sea import OUTSIDE_US_TERRITORIAL_SEA, dataset_legs
+from networks.store import cached_graph, graph_fingerprint, load_graph
+
+log = logging.getLogger(__name__)
 
 US = settings.US
 #: How close (km) a border node must be to a country's polygon to belong to it.
@@ -307,13 +314,30 @@ class _Builder:
         )
 
 
-def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -> nx.MultiDiGraph:
-    """The routing graph of a dataset (the default dataset when None)."""
+def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -> RoutingGraph:
+    """The routing graph of a dataset (the default dataset when None).
+
+    Parameters
+    ----------
+    dataset : Dataset, optional
+        A loaded dataset (:func:`networks.datasets.load_dataset`).
+    progress : callable, optional
+        Called with a one-line message at each step.
+
+    Returns
+    -------
+    RoutingGraph
+        The multimodal graph of ``docs/graph.md``; notes about the data (a
+        border whose geometry disagrees with its countries...) are logged as
+        warnings and kept in ``graph.graph["warnings"]``.
+    """
     dataset = dataset or default_dataset()
+    if dataset.root and Path(dataset.root).resolve() != settings.DATA_DIR.resolve():
+        check_sea_access(dataset)
     progress("sea legs: computing (cached after the first run)...")
     legs, sea_warnings = dataset_legs(dataset)
     offshore, _ = dataset_legs(dataset, variant=OUTSIDE_US_TERRITORIAL_SEA)
-    graph = nx.MultiDiGraph(crs="EPSG:4326", dataset=dataset.root)
+    graph = RoutingGraph(crs="EPSG:4326", dataset=dataset.root)
     builder = _Builder(dataset, graph, list(dataset.warnings) + list(sea_warnings))
     progress("routing graph: nodes")
     builder.places()
@@ -326,59 +350,74 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
         if attrs["kind"] == "hub" and graph.out_degree(node) == 0:
             builder.warnings.append(f"hub {node}: no land link; it cannot reach any port")
     graph.graph["warnings"] = tuple(builder.warnings)
+    for note in builder.warnings[len(dataset.warnings):]:  # the dataset's were logged on load
+        log.warning("%s", note)
     return graph
 
 
-def graph_fingerprint(dataset: Dataset) -> str:
-    """Hash of everything the graph depends on: data, parameters, code versions."""
-    from importlib.metadata import version
+def check_sea_access(dataset: Dataset) -> None:
+    """Ports that join the sea by their nearest sea-network node must be near one.
 
-    from networks import __version__
-    from networks.sea import ANNOTATION_VERSION
-    from networks.sea_overlay import CORRECTIONS
+    Part of building (it needs the sea network), not of loading a dataset, so
+    loading stays cheap; ``data validate`` runs it through :func:`check_dataset`.
 
-    payload = json.dumps(
-        {
-            "tables": dataset.fingerprint_inputs(),
-            "parameters": dataset.parameters,
-            "bypass": __version__,
-            "searoute": version("searoute"),
-            "corrections": [repr(c) for c in CORRECTIONS],
-            "annotation": ANNOTATION_VERSION,
-            "natural_earth": geography.natural_earth_path().stat().st_size,
-            # The builder's own code: an edited cost rule must not reuse a stale graph.
-            "code": hashlib.sha256(b"".join(
-                (Path(__file__).parent / f"{m}.py").read_bytes()
-                for m in ("build", "costs", "sea", "sea_overlay", "geography", "datasets")
-            )).hexdigest(),
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+    Raises
+    ------
+    DatasetErrors
+        One problem per port farther than ``MAX_SEA_ACCESS_KM`` from the sea.
+    """
+    from networks.sea import GEOD, automatic_access, sea_graph
 
-
-def cached_graph(dataset: Dataset, *, progress: Progress = _noop) -> nx.MultiDiGraph:
-    """The dataset's graph from the disk cache, or built and cached (safe to delete)."""
-    path = settings.cache_dir() / f"graph-{graph_fingerprint(dataset)}.pickle"
-    if path.exists():
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
-            pass
-    graph = build_graph(dataset, progress=progress)
-    write_cache(path, pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL))
-    return graph
+    problems: list[DatasetError] = []
+    graph = sea_graph()
+    access = dataset.tables.get("port_access")
+    explicit = {} if access is None else dict(
+        zip(access["locode"], access["waypoints"], strict=True))
+    ports = dataset.ports
+    file = dataset.files.get("ports", "ports.csv")
+    for code, lon, lat, line in zip(ports["locode"], ports["lon"], ports["lat"], ports["_line"],
+                                    strict=True):
+        lane = explicit.get(code)
+        if lane is not None and graph.node_at(*list(lane.coords)[-1]) is not None:
+            continue
+        node = automatic_access(code, lon, lat, graph).lane[-1]
+        km = GEOD.inv(lon, lat, *node)[2] / 1000.0
+        if km > MAX_SEA_ACCESS_KM:
+            problems.append(DatasetError(
+                file, f"port {code} is {km:,.0f} km from the nearest sea lane",
+                row=int(line), field="lat/lon", value=f"{lat:g}, {lon:g}",
+                expected=f"a position within {MAX_SEA_ACCESS_KM:g} km of the sea network "
+                         "(check lat/lon, or add a port_access lane)"))
+    if problems:
+        raise DatasetErrors(problems)
 
 
-_GRAPHS: dict[str, nx.MultiDiGraph] = {}
+def check_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
+    """Every problem of a dataset folder, and (when it has none) the build's warnings.
+
+    Why here: some checks need the built graph (a border whose position
+    disagrees with its declared countries, a hub with no land link), so
+    validation = loading + building; the dataset layer itself never builds.
+    """
+    problems, warnings, dataset = check_files(data_dir)
+    if problems:
+        return problems, warnings
+    try:
+        # Builds (and checks sea access) from this very load unless cached.
+        graph = load_graph(data_dir, dataset=dataset)
+    except DatasetErrors as exc:
+        return list(exc.problems), warnings
+    return [], list(graph.graph.get("warnings", ()))
 
 
-def load_graph(data_dir=None, *, progress: Progress = _noop) -> nx.MultiDiGraph:
-    """Graph of a dataset folder (default: the embedded one), loaded once per process."""
-    key = str(data_dir) if data_dir is not None else ""
-    if key not in _GRAPHS:
-        dataset = load_dataset(data_dir) if data_dir is not None else default_dataset()
-        _GRAPHS[key] = cached_graph(dataset, progress=progress)
-    return _GRAPHS[key]
+# The disk cache lives in networks.store (data only, no pandas on a warm load);
+# these names stay importable from here for existing callers.
+__all__ = [
+    "build_graph",
+    "cached_graph",
+    "check_dataset",
+    "check_sea_access",
+    "graph_fingerprint",
+    "load_graph",
+    "validate_graph",
+]

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import math
 import os
 import re
@@ -37,6 +38,8 @@ from shapely.geometry.base import BaseGeometry
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
 from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
+
+log = logging.getLogger(__name__)
 
 #: Tables every dataset needs (demand and sea_services and port_access are optional).
 REQUIRED_TABLES = ("ports", "hubs", "borders", "junctions", "land_links")
@@ -468,20 +471,36 @@ def parameter(params: Mapping, dotted: str) -> float:
 
 
 # ----------------------------------------------------------------- cross-table checks
+def _default_port_ids() -> frozenset[str]:
+    """LOCODEs of the default dataset's ports (read from its CSV, nothing else)."""
+    path = settings.DATA_DIR / "ports.csv"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return frozenset(row["locode"].strip() for row in csv.DictReader(fh)
+                             if row.get("locode"))
+    except (OSError, KeyError, csv.Error):
+        return frozenset()
+
+
 def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
                       defaulted: set[str], problems: list[DatasetError],
                       warnings: list[str]) -> None:
-    """Unknown ids: errors in your files; rows of default-filled files are left out.
+    """Unknown ids are errors, except rows that name a dropped port or come from the default.
 
-    A partial dataset (only ports.csv) takes land links, services and demand
-    from the default; rows of those that name a port it dropped cannot apply,
-    so they are left out with one warning per file rather than failing.
+    A researcher replacing the port list expects what hangs on a port they
+    dropped (its access lane, land links, sea services, demand) to go with it:
+    rows naming a port of the default dataset that this dataset lacks are left
+    out with one warning per file, in their own files as in default-filled
+    ones. Rows of default-filled files naming any other missing id are left
+    out the same way (a partial dataset). Any other unknown id - a typo in
+    your own file - is an error.
     """
     ids: dict[str, set[str]] = {}
     for name, frame in tables.items():
         schema = TABLES[name]
         if schema.id_field:
             ids[name] = set(frame[schema.id_field].dropna())
+    dropped_ports: frozenset[str] | None = None
     for name in list(tables):
         schema = TABLES[name]
         frame = tables[name]
@@ -494,10 +513,14 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
             for idx, value, line in zip(frame.index, frame[col], frame["_line"], strict=True):
                 if value is None or value != value or value in pool:
                     continue
-                if name in defaulted:
-                    keep[idx] = False
-                    label = frame.at[idx, schema.id_field] if schema.id_field else "row"
-                    drop.append(f"{label} (row {line}, {col} {value!r})")
+                if "ports" in targets and dropped_ports is None:
+                    dropped_ports = _default_port_ids() - ids.get("ports", set())
+                port_gone = "ports" in targets and value in (dropped_ports or ())
+                if name in defaulted or port_gone:
+                    if keep[idx]:
+                        keep[idx] = False
+                        label = frame.at[idx, schema.id_field] if schema.id_field else "row"
+                        drop.append(f"{label} (row {line}, {col} {value!r})")
                 else:
                     problems.append(DatasetError(files[name], "unknown id", row=int(line),
                                                  field=col, value=value,
@@ -505,8 +528,11 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
         if drop:
             tables[name] = frame[keep]
             shown = "; ".join(drop[:8]) + (f"; and {len(drop) - 8} more" if len(drop) > 8 else "")
-            warnings.append(f"{files[name]} (filled from the default): left out {len(drop)} "
-                            f"row(s) naming ids this dataset lacks: {shown}")
+            why = " (filled from the default)" if name in defaulted else ""
+            note = (f"{files[name]}{why}: left out {len(drop)} row(s) naming ids this dataset "
+                    f"lacks: {shown}")
+            warnings.append(note)
+            log.warning("%s", note)
 
 
 def _check_finite_capacity(ports: pd.DataFrame, file: str,
@@ -539,32 +565,6 @@ def _check_geometry(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str]
                                              expected=" or ".join(k.upper() for k in kinds)))
 
 
-def _check_sea_access(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
-                      problems: list[DatasetError]) -> None:
-    """Ports that would join the sea by their nearest node must be near one."""
-    from networks.sea import GEOD, automatic_access, sea_graph
-
-    graph = sea_graph()
-    explicit: dict[str, BaseGeometry] = {}
-    access = tables.get("port_access")
-    if access is not None:
-        explicit = dict(zip(access["locode"], access["waypoints"], strict=True))
-    ports = tables["ports"]
-    for code, lon, lat, line in zip(ports["locode"], ports["lon"], ports["lat"], ports["_line"],
-                                    strict=True):
-        lane = explicit.get(code)
-        if lane is not None and graph.node_at(*list(lane.coords)[-1]) is not None:
-            continue
-        node = automatic_access(code, lon, lat, graph).lane[-1]
-        km = GEOD.inv(lon, lat, *node)[2] / 1000.0
-        if km > MAX_SEA_ACCESS_KM:
-            problems.append(DatasetError(
-                files["ports"], f"port {code} is {km:,.0f} km from the nearest sea lane",
-                row=int(line), field="lat/lon", value=f"{lat:g}, {lon:g}",
-                expected=f"a position within {MAX_SEA_ACCESS_KM:g} km of the sea network "
-                         "(check lat/lon, or add a port_access lane)"))
-
-
 # ----------------------------------------------------------------- loading
 def table_file(root: Path, schema: TableSchema, problems: list[DatasetError]) -> Path | None:
     """The one file of a table in ``root`` (any supported format), or None."""
@@ -589,7 +589,7 @@ class _Loaded:
     params_file: str = ""
 
 
-def _load(root: Path, check_sea: bool = True) -> _Loaded:
+def _load(root: Path) -> _Loaded:
     default = settings.DATA_DIR
     got = _Loaded()
     problems = got.problems
@@ -631,21 +631,28 @@ def _load(root: Path, check_sea: bool = True) -> _Loaded:
     _check_geometry(got.tables, got.files, problems)
     if is_default and "ports" in got.tables:
         _check_finite_capacity(got.tables["ports"], got.files["ports"], problems)
-    if check_sea and not is_default and "ports" in got.tables and not problems:
-        _check_sea_access(got.tables, got.files, problems)
     return got
 
 
-def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = True) -> Dataset:
+def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = False) -> Dataset:
     """Load and validate a dataset; missing files come from the default dataset.
 
     Raises :class:`DatasetErrors` listing every problem found. Notes that do
-    not stop the build (default rows left out) are in ``Dataset.warnings``.
+    not stop the build (default rows left out) are in ``Dataset.warnings`` and
+    logged. Loading never builds the sea network or the graph: the check that
+    every port reaches the sea runs when the graph is built
+    (``networks.build.check_sea_access``); ``check_sea`` is kept for callers
+    and ignored.
     """
+    del check_sea
     root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
-    got = _load(root, check_sea)
+    got = _load(root)
     if got.problems:
         raise DatasetErrors(got.problems)
+    return _as_dataset(got, root)
+
+
+def _as_dataset(got: _Loaded, root: Path) -> Dataset:
     indexed = {}
     for name, frame in got.tables.items():
         schema = TABLES[name]
@@ -661,16 +668,24 @@ def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = True) 
     )
 
 
-def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
-    """Every problem of a dataset, and (when it has none) the build's warnings."""
+def check_files(data_dir: str | Path | None
+                ) -> tuple[list[DatasetError], list[str], Dataset | None]:
+    """(problems, warnings, the dataset when it has no problems), loading once."""
     root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
     got = _load(root)
-    if got.problems:
-        return got.problems, got.warnings
-    from networks.build import cached_graph
+    return got.problems, got.warnings, None if got.problems else _as_dataset(got, root)
 
-    graph = cached_graph(load_dataset(root))
-    return [], list(graph.graph.get("warnings", ()))
+
+def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
+    """Every problem of a dataset's files, and the loading warnings.
+
+    File-level checks only (types, ranges, references); the checks that need
+    the built graph are in ``networks.build.check_dataset``, which
+    ``bypass data validate`` runs.
+    """
+    root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
+    got = _load(root)
+    return got.problems, got.warnings
 
 
 @lru_cache(maxsize=1)

@@ -7,8 +7,11 @@ stderr and a non-zero exit code, never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
@@ -18,7 +21,14 @@ from rich.table import Table
 from typer.exceptions import TyperException
 
 from networks import __version__
-from networks.errors import BypassError, DatasetErrors, InfeasibleError
+from networks.errors import (
+    BypassError,
+    DatasetError,
+    DatasetErrors,
+    InfeasibleError,
+    ScenarioError,
+    UnknownPlaceError,
+)
 
 app = typer.Typer(
     name="bypass",
@@ -48,6 +58,41 @@ class State:
 state = State()
 
 
+class _StderrHandler(logging.Handler):
+    """Library warnings as ``bypass: warning: ...`` lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = " ".join(record.getMessage().split())
+        sys.stderr.write(f"bypass: {record.levelname.lower()}: {text}\n")
+
+
+_HANDLER = _StderrHandler()
+
+
+def _setup_logging(quiet: bool) -> None:
+    """Route the library's ``logging`` warnings to stderr (``-q``: errors only)."""
+    for name in ("networks", "routing"):
+        logger = logging.getLogger(name)
+        if _HANDLER not in logger.handlers:
+            logger.addHandler(_HANDLER)
+        logger.propagate = False
+        logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Hold library warnings back (a command that lists them itself)."""
+    loggers = [logging.getLogger(n) for n in ("networks", "routing")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"bypass {__version__}")
@@ -64,6 +109,7 @@ def _main(
 ) -> None:
     state.data = data
     state.quiet = quiet
+    _setup_logging(quiet)
 
 
 def progress(message: str) -> None:
@@ -81,9 +127,7 @@ def _dataset():
             f"[dim]{state.data}: using the default for {', '.join(dataset.filled_from_default)}"
             "[/dim]"
         )
-    for note in dataset.warnings if not state.quiet else ():
-        err.print(f"[dim]warning: {note}[/dim]", soft_wrap=True)
-    return dataset
+    return dataset  # its warnings were logged while loading (see _setup_logging)
 
 
 def _emit_json(payload: object) -> None:
@@ -181,7 +225,7 @@ SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 
 
 def _graph():
-    from networks.build import load_graph
+    from networks.store import load_graph  # no pandas on a warm start
 
     if state.data is not None:
         _dataset()  # says which files come from the default, before the build
@@ -190,49 +234,21 @@ def _graph():
 
 
 def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
-    from networks.places import resolve
+    from networks.places import resolve_place
 
-    names = {n: d.get("name", n) for n, d in graph.nodes(data=True) if d.get("kind") in kinds}
-    return resolve(text, names, what)
-
-
-def _places(graph, text: str, what: str) -> list[str]:
-    """Graph nodes a --via/--avoid value names: a port, hub, junction or border crossing.
-
-    A border crossing (``NLD-LRD``) is two nodes in the graph, one per side.
-    """
-    from networks.places import resolve
-
-    names: dict[str, str] = {}
-    sides: dict[str, list[str]] = {}
-    for n, d in sorted(graph.nodes(data=True)):
-        if d.get("kind") in ("port", "hub", "junction"):
-            names[n] = d.get("name", n)
-        elif d.get("kind") == "border":
-            names.setdefault(d["border"], d.get("name", d["border"]))
-            sides.setdefault(d["border"], []).append(n)
-    ident = resolve(text, names, what)
-    return sides.get(ident, [ident])
+    return resolve_place(graph, text, kinds=kinds, what=what)[0]
 
 
-def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, scheduled,
-                  avoid_countries=(), avoid_modes=(), max_transshipments=None) -> dict:
-    if objective not in ("cost", "time", "co2"):
-        raise BypassError(f"--objective must be cost, time or co2, not {objective!r}")
-    for mode in avoid_modes or ():
-        if mode not in ("rail", "road", "sea"):
-            raise BypassError(f"--avoid-mode must be rail, road or sea, not {mode!r}")
-    countries = sorted({c.strip().upper() for c in avoid_countries or () if c.strip()})
-    for c in countries:
-        if len(c) != 3 or not c.isalpha():
-            raise BypassError(f"--avoid-country takes ISO 3166 alpha-3 codes (e.g. USA), not {c!r}")
-    return dict(
+def _route_options(objective, max_days, max_cost, via, avoid, strict, scheduled,
+                   avoid_countries=(), avoid_modes=(), max_transshipments=None):
+    """The command line's route options as the API's ``RouteOptions`` (validated there)."""
+    from routing.options import RouteOptions
+
+    return RouteOptions(
         objective=objective, max_days=max_days, max_cost=max_cost,
-        via=[_places(graph, v, "via place")[0] for v in via or []],
-        avoid=[n for v in avoid or [] for n in _places(graph, v, "avoided place")],
-        strict_waters=strict, scheduled_only=scheduled,
-        avoid_countries=countries, avoid_modes=sorted(set(avoid_modes or ())),
-        max_transshipments=max_transshipments,
+        via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
+        scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
+        avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
     )
 
 
@@ -298,28 +314,25 @@ def route(
     graph = _graph()
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
-    kwargs = _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict_waters,
-                           scheduled_only, avoid_country, avoid_mode, max_transshipments)
-    result = compare_route(graph, origin, dest, **kwargs)
-    payload: dict = {"from": origin, "to": dest,
-                     "us_free": _side_payload(result["us_free"]),
-                     "via_us": _side_payload(result["via_us"]),
-                     "reasons": dict(result["reasons"])}
+    options = _route_options(objective, max_days, max_cost, via, avoid, strict_waters,
+                             scheduled_only, avoid_country, avoid_mode, max_transshipments)
+    result = compare_route(graph, origin, dest, options)
+    payload: dict = result.to_dict()
     extra: dict[str, list] = {}
     if k > 1:
         for side, flags in SIDE_FILTERS:
             if result[side] is not None:
-                extra[side] = alternatives(graph, origin, dest, k, **kwargs, **flags)
+                extra[side] = alternatives(graph, origin, dest, k, options.replace(**flags))
         payload["alternatives"] = {s: [r.to_dict() for r in v] for s, v in extra.items()}
     best_any = None
     if allow_us:
-        best_any = solve_route(graph, origin, dest, allow_us=True, **kwargs)
+        best_any = solve_route(graph, origin, dest, options.replace(allow_us=True))
         payload["best"] = best_any.to_dict()
     ruled_out = None
     if strict_waters:
         # Say what the strict rule costs: the default rule's US-free best, if it differs.
         try:
-            lax = solve_route(graph, origin, dest, **{**kwargs, "strict_waters": False})
+            lax = solve_route(graph, origin, dest, options.replace(strict_waters=False))
         except InfeasibleError:
             lax = None
         strict_best = result["us_free"]
@@ -403,13 +416,12 @@ def frontier(
     graph = _graph()
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
-    kwargs = _route_kwargs(graph, "cost", max_days, max_cost, via, avoid, strict_waters,
-                           scheduled_only, avoid_country, avoid_mode, max_transshipments)
-    kwargs.pop("objective")
+    options = _route_options("cost", max_days, max_cost, via, avoid, strict_waters,
+                             scheduled_only, avoid_country, avoid_mode, max_transshipments)
     fronts, reasons = {}, {}
     for side, flags in SIDE_FILTERS:
         try:
-            fronts[side] = pareto(graph, origin, dest, **flags, **kwargs)
+            fronts[side] = pareto(graph, origin, dest, options.replace(**flags))
         except InfeasibleError as exc:
             reasons[side] = str(exc)
     if not fronts:
@@ -588,19 +600,18 @@ def data_validate(
     = None,
 ) -> None:
     """Check a dataset: every problem on its own line (exit 2), then warnings (exit 0)."""
-    from networks.datasets import validate_dataset
+    from networks.build import check_dataset
 
     folder = folder if folder is not None else state.data
     label = str(folder) if folder is not None else "default dataset"
-    problems, warnings = validate_dataset(folder)
+    with _silenced():  # listed below, each once
+        problems, warnings = check_dataset(folder)
     for p in problems:
         sys.stderr.write(f"bypass: error: {p}\n")
     for w in warnings:
         sys.stderr.write(f"bypass: warning: {' '.join(w.split())}\n")
     if problems:
-        failed = BypassError(f"{label}: {len(problems)} error(s), {len(warnings)} warning(s)")
-        failed.exit_code = 2  # a dataset problem, like DatasetErrors
-        raise failed
+        raise _InvalidDataset(f"{label}: {len(problems)} error(s), {len(warnings)} warning(s)")
     sys.stdout.write(f"{label}: valid, {len(warnings)} warning(s)\n")
 
 
@@ -801,8 +812,63 @@ def write_table(frame, path: Path) -> None:
     write_frame(frame, path)
 
 
+class _InvalidDataset(BypassError, ValueError):
+    """``data validate`` found problems (each already printed on its own line)."""
+
+
+#: Exit codes by error class, most specific first (the README documents them).
+#: Library errors carry none: mapping them to a process status is the CLI's job.
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (DatasetError, 2),
+    (DatasetErrors, 2),
+    (ScenarioError, 2),
+    (_InvalidDataset, 2),
+    (UnknownPlaceError, 3),
+    (InfeasibleError, 4),
+    (BypassError, 1),
+)
+
+
+def exit_code(exc: BaseException) -> int:
+    """The process exit status for an error (1 for any other ``BypassError``)."""
+    return next((code for cls, code in EXIT_CODES if isinstance(exc, cls)), 1)
+
+
+#: Options of the ``bypass`` callback that may also be written after the command.
+_GLOBAL_WITH_VALUE = ("--data",)
+_GLOBAL_FLAGS = ("--quiet",)
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move ``--data DIR`` (and ``--quiet``) written after a command in front of it.
+
+    Why: the README says every command takes ``--data``, and people write
+    ``bypass route --data DIR ...``; click only accepts the callback's options
+    before the command name. Everything after a ``--`` is left alone.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg in _GLOBAL_WITH_VALUE and i + 1 < len(argv):
+            front += [arg, argv[i + 1]]
+            i += 2
+            continue
+        if any(arg.startswith(f"{opt}=") for opt in _GLOBAL_WITH_VALUE) or arg in _GLOBAL_FLAGS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, turning errors into one line + exit code."""
+    argv = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     try:
         app(args=argv, prog_name="bypass", standalone_mode=False)
     except typer.Exit as exc:
@@ -820,10 +886,10 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetErrors as exc:
         more = " (run 'bypass data validate' for all)" if len(exc.problems) > 1 else ""
         sys.stderr.write(f"bypass: error: {exc}{more}\n")
-        return exc.exit_code
+        return exit_code(exc)
     except BypassError as exc:
         sys.stderr.write(f"bypass: error: {exc}\n")
-        return exc.exit_code
+        return exit_code(exc)
     except KeyboardInterrupt:
         sys.stderr.write("bypass: interrupted\n")
         return 130

@@ -10,21 +10,31 @@ US-free answer cannot contain a US arc whatever the prices are.
 
 from __future__ import annotations
 
-import difflib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
 import networkx as nx
 
-from networks.errors import BypassError, InfeasibleError, UnknownPlaceError
+from networks.errors import InfeasibleError, QueryError
+from networks.places import resolve_place
 
 from . import solver
-from .results import Leg, Route
+from .options import Objective, RouteOptions
+from .results import Leg, Route, RouteComparison
 from .solver import SCALE, Compiled, Filter, Weights
 
-Objective = str | Mapping[str, float]
+__all__ = [
+    "SIDE_FILTERS",
+    "Objective",
+    "RouteOptions",
+    "alternatives",
+    "build_query",
+    "compare_route",
+    "resolve_node",
+    "solve_route",
+]
 
 
 @dataclass(frozen=True)
@@ -71,17 +81,11 @@ class Query:
 
 
 def resolve_node(graph: nx.MultiDiGraph, node_id: str, what: str = "place") -> str:
-    """Return ``node_id`` if it is in the graph, else raise with close matches."""
-    if node_id in graph:
-        return node_id
-    ids = [str(n) for n in graph.nodes]
-    names = {str(d.get("name", "")).lower(): str(n) for n, d in graph.nodes(data=True)}
-    query = str(node_id)
-    hits = difflib.get_close_matches(query.upper(), ids, n=5, cutoff=0.6)
-    for name in difflib.get_close_matches(query.lower(), list(names), n=5, cutoff=0.6):
-        if names[name] not in hits:
-            hits.append(names[name])
-    raise UnknownPlaceError(query, sorted(hits[:5]), kind=what)
+    """The graph node a place id or name designates (see :func:`resolve_place`).
+
+    A border crossing resolves to its first side node (sorted).
+    """
+    return resolve_place(graph, node_id, what=what)[0]
 
 
 def _micro_limit(value: float) -> int:
@@ -94,73 +98,49 @@ def build_query(
     graph: nx.MultiDiGraph,
     origin: str,
     destination: str,
-    *,
-    objective: Objective = "cost",
-    allow_us: bool = False,
-    require_us: bool = False,
-    strict_waters: bool = False,
-    avoid_countries: Iterable[str] = (),
-    max_days: float | None = None,
-    max_cost: float | None = None,
-    via: Iterable[str] = (),
-    avoid: Iterable[str] = (),
-    avoid_modes: Iterable[str] = (),
-    max_transshipments: int | None = None,
-    scheduled_only: bool = False,
-    no_return_from_us: bool = False,
+    options: RouteOptions | None = None,
+    /,
+    **kwargs: Any,
 ) -> Query:
-    """Validate arguments, resolve ids and build the filtered view of the graph.
+    """Resolve places and build the filtered view of the graph for one query.
 
-    ``require_us`` implies that US arcs are allowed (it asks for them).
+    ``options`` (a :class:`RouteOptions`) and/or the keyword arguments of
+    ``solve_route``; ``require_us`` implies that US arcs are allowed.
     """
+    opts = RouteOptions.of(options, **kwargs)
     c = solver.compile_graph(graph)
-    o = c.index[resolve_node(graph, origin, "origin")]
-    d = c.index[resolve_node(graph, destination, "destination")]
+    o = c.index[resolve_place(graph, origin, what="origin")[0]]
+    d = c.index[resolve_place(graph, destination, what="destination")[0]]
     if o == d:
-        raise BypassError(f"origin and destination are the same node {origin!r}")
-    via_ids = tuple(dict.fromkeys(c.index[resolve_node(graph, v, "via node")] for v in via))
-    avoid_ids = frozenset(c.index[resolve_node(graph, v, "avoided node")] for v in avoid)
-    for name, value in (("max_days", max_days), ("max_cost", max_cost)):
-        if value is not None and not (value >= 0 and math.isfinite(value)):
-            raise BypassError(f"{name} must be a finite non-negative number, got {value!r}")
-    if max_transshipments is not None and max_transshipments < 0:
-        raise BypassError(f"max_transshipments must be >= 0, got {max_transshipments!r}")
-    constraints = {
-        "objective": objective if isinstance(objective, str) else dict(objective),
-        "allow_us": bool(allow_us or require_us),
-        "require_us": bool(require_us),
-        "strict_waters": bool(strict_waters),
-        "avoid_countries": sorted(avoid_countries),
-        "max_days": max_days,
-        "max_cost": max_cost,
-        "via": list(dict.fromkeys(via)),
-        "avoid": sorted(avoid),
-        "avoid_modes": sorted(avoid_modes),
-        "max_transshipments": max_transshipments,
-        "scheduled_only": bool(scheduled_only),
-        "no_return_from_us": bool(no_return_from_us),
-    }
+        raise QueryError(f"origin and destination are the same node {c.nodes[o]!r}")
+    # A border crossing as a via is its first side node; avoided, both sides.
+    via_ids = tuple(dict.fromkeys(
+        c.index[resolve_place(graph, v, what="via place")[0]] for v in opts.via))
+    avoid_ids = frozenset(c.index[n] for v in opts.avoid
+                          for n in resolve_place(graph, v, what="avoided place"))
+    allow_us = opts.allow_us or opts.require_us
+    constraints = opts.to_dict()
     # A route "through the US" for comparison leaves its origin country for good:
     # no arc from a US node back into it.
-    reentry = (c.node_countries[o] - {"USA"}) if no_return_from_us and not c.node_us[o] \
+    reentry = (c.node_countries[o] - {"USA"}) if opts.no_return_from_us and not c.node_us[o] \
         else frozenset()
     f = Filter(
-        forbid_us=not (allow_us or require_us),
-        strict=bool(strict_waters),
-        avoid_countries=frozenset(avoid_countries),
+        forbid_us=not allow_us,
+        strict=opts.strict_waters,
+        avoid_countries=frozenset(opts.avoid_countries),
         avoid_nodes=avoid_ids,
-        avoid_modes=frozenset(avoid_modes),
-        scheduled_only=bool(scheduled_only),
+        avoid_modes=frozenset(opts.avoid_modes),
+        scheduled_only=opts.scheduled_only,
         no_reentry_from_us=frozenset(reentry),
     )
     q = Query(
         graph=graph, c=c, origin=o, dest=d, filter=f,
-        weights=solver.objective_arrays(c, solver.objective_weights(objective)),
+        weights=solver.objective_arrays(c, solver.objective_weights(opts.objective)),
         via=tuple(v for v in via_ids if v not in (o, d)),
-        require_us=bool(require_us),
-        max_time_u=None if max_days is None else _micro_limit(max_days * 24),
-        max_cost_u=None if max_cost is None else _micro_limit(max_cost),
-        max_sea=None if max_transshipments is None else max_transshipments + 1,
+        require_us=opts.require_us,
+        max_time_u=None if opts.max_days is None else _micro_limit(opts.max_days * 24),
+        max_cost_u=None if opts.max_cost is None else _micro_limit(opts.max_cost),
+        max_sea=None if opts.max_transshipments is None else opts.max_transshipments + 1,
         constraints=constraints,
     )
     for v in (o, d, *via_ids):
@@ -336,56 +316,60 @@ def solve_route(
     graph: nx.MultiDiGraph,
     origin: str,
     destination: str,
-    *,
-    objective: Objective = "cost",
-    allow_us: bool = False,
-    require_us: bool = False,
-    strict_waters: bool = False,
-    avoid_countries: Iterable[str] = (),
-    max_days: float | None = None,
-    max_cost: float | None = None,
-    via: Iterable[str] = (),
-    avoid: Iterable[str] = (),
-    avoid_modes: Iterable[str] = (),
-    max_transshipments: int | None = None,
-    scheduled_only: bool = False,
-    no_return_from_us: bool = False,
+    options: RouteOptions | None = None,
+    /,
+    **kwargs: Any,
 ) -> Route:
-    """The best route for ``objective`` under the filters and constraints.
+    """The best route for the objective under the filters and constraints.
 
-    ``objective``: ``"cost"``, ``"time"``, ``"co2"`` or a dict of weights in
-    USD per unit (``{"cost": 1, "time": 20}`` values an hour at 20 USD).
-    ``allow_us=False`` removes every US arc and node before solving;
-    ``require_us=True`` returns the best route that uses at least one;
-    ``no_return_from_us`` forbids coming back into the origin country from
-    the US (the "through the US" comparison uses both).
-    ``scheduled_only`` leaves out sea legs with no scheduled liner service.
-    Raises ``UnknownPlaceError`` for unknown ids and ``InfeasibleError``
-    (naming the binding constraint and the best reachable value) if no route
-    satisfies the query.
+    Why: the one question bypass answers, as a function; every other query
+    (comparison, alternatives, frontier, plan) is built from the same parts.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The routing graph (``load_graph()``); edits to it are seen by the
+        next query.
+    origin, destination : str
+        Node ids or place names, accent-insensitive (``"monterrey"``,
+        ``"lazaro cardenas"``, ``"CNSHA"``).
+    options : RouteOptions, optional
+        The query options; or give them as keyword arguments
+        (``objective="time"``, ``allow_us=True``, ``max_days=25``,
+        ``via=["MXLZC"]``, ``avoid=["NLD-LRD"]``...; see :class:`RouteOptions`).
+
+    Returns
+    -------
+    Route
+        Legs read from the graph, totals, and the options it was solved under.
+
+    Raises
+    ------
+    UnknownPlaceError
+        For a place that does not resolve (with suggestions).
+    InfeasibleError
+        When no route satisfies the query; names the binding constraint and
+        the best value reachable without it.
+    QueryError
+        For invalid options.
     """
-    q = build_query(
-        graph, origin, destination, objective=objective, allow_us=allow_us,
-        require_us=require_us, strict_waters=strict_waters, avoid_countries=avoid_countries,
-        max_days=max_days, max_cost=max_cost, via=via, avoid=avoid, avoid_modes=avoid_modes,
-        max_transshipments=max_transshipments, scheduled_only=scheduled_only,
-        no_return_from_us=no_return_from_us,
-    )
+    q = build_query(graph, origin, destination, options, **kwargs)
     return build_route(q, best_arcs(q))
 
 
 def alternatives(
-    graph: nx.MultiDiGraph, origin: str, destination: str, k: int, **kwargs: Any
+    graph: nx.MultiDiGraph, origin: str, destination: str, k: int,
+    options: RouteOptions | None = None, /, **kwargs: Any,
 ) -> list[Route]:
     """Up to ``k`` routes, best first, each with a different set of ports and borders.
 
     Route i is the best route whose set of port/border nodes differs from
     those of routes 1..i-1 (exact: one label search whose states carry that
-    set). Takes the keyword arguments of ``solve_route``.
+    set). Takes the options of ``solve_route``.
     """
     if k < 1:
         return []
-    q = build_query(graph, origin, destination, **kwargs)
+    q = build_query(graph, origin, destination, options, **kwargs)
     classes = frozenset(i for i, kind in enumerate(q.c.kind) if kind in ("port", "border"))
     found = run_labels(q, ("obj",), mode="classes", k=k, class_nodes=classes)
     if not found:
@@ -396,24 +380,37 @@ def alternatives(
 #: The two sides every comparison puts next to each other, as solver filters:
 #: no US arc at all, and at least one US arc without looping back home.
 SIDE_FILTERS: tuple[tuple[str, dict[str, bool]], ...] = (
-    ("us_free", {"allow_us": False}),
+    ("us_free", {"allow_us": False, "require_us": False}),
     ("via_us", {"require_us": True, "no_return_from_us": True}),
 )
 
 
 def compare_route(
-    graph: nx.MultiDiGraph, origin: str, destination: str, **kwargs: Any
-) -> dict[str, Any]:
+    graph: nx.MultiDiGraph, origin: str, destination: str,
+    options: RouteOptions | None = None, /, **kwargs: Any,
+) -> RouteComparison:
     """Best US-free route and best route through the US, side by side.
 
-    Returns ``{"us_free": Route|None, "via_us": Route|None, "reasons": {...}}``;
-    a missing side carries the InfeasibleError message under its name.
+    Parameters
+    ----------
+    graph, origin, destination, options, **kwargs
+        As for :func:`solve_route` (``allow_us`` and ``require_us`` are set
+        per side).
+
+    Returns
+    -------
+    RouteComparison
+        ``.us_free`` and ``.via_us`` (a ``Route`` or None), ``.reasons`` (why
+        a side is missing); ``result["us_free"]`` still works.
     """
-    kwargs = {k: v for k, v in kwargs.items() if k not in ("allow_us", "require_us")}
-    out: dict[str, Any] = {"us_free": None, "via_us": None, "reasons": {}}
+    opts = RouteOptions.of(options, **kwargs)
+    o = resolve_place(graph, origin, what="origin")[0]
+    d = resolve_place(graph, destination, what="destination")[0]
+    routes: dict[str, Route | None] = {"us_free": None, "via_us": None}
+    reasons: dict[str, str] = {}
     for side, extra in SIDE_FILTERS:
         try:
-            out[side] = solve_route(graph, origin, destination, **kwargs, **extra)
+            routes[side] = solve_route(graph, o, d, opts.replace(**extra))
         except InfeasibleError as err:
-            out["reasons"][side] = str(err)
-    return out
+            reasons[side] = str(err)
+    return RouteComparison(o, d, routes["us_free"], routes["via_us"], reasons, opts)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from networks.errors import BypassError
+from networks.errors import ScenarioError
 from networks.settings import DATA_DIR
 
 #: Folder of the shipped scenario files.
@@ -46,12 +46,6 @@ DAYS_PER_YEAR = 365.0
 
 _US_FIELDS = ("surcharge_usd_per_teu", "duty_pct_of_cargo_value", "extra_border_delay_h",
               "disruption_probability", "disruption_delay_days")
-
-
-class ScenarioError(BypassError):
-    """A scenario file that is missing, unreadable or out of range."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 This is the only module that imports OR-Tools. It holds:
 
 * ``compile_graph``: the routing graph as numpy arrays, built once per graph
-  object (``WeakKeyDictionary``) so a warm query does no Python loop over edges.
+  object and content (``WeakKeyDictionary`` checked against the graph's edit
+  counter and a snapshot) so a warm query does no Python loop over edges and
+  an edited graph is never solved with stale arrays.
 * Integer scaling. Every weight is an integer number of micro-units
   (``SCALE = 10**6``: micro-USD, micro-hours, milligrams... of CO2 per TEU);
   solvers are exact on these integers. The objective is made tie-safe by a
@@ -44,7 +46,8 @@ from ortools.linear_solver import pywraplp
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from networks.errors import BypassError
+from networks.errors import BypassError, LabelLimitError, QueryError
+from networks.graph import RoutingGraph, edit_count, snapshot, validate_graph
 
 #: Integer resolution of every weight: 1e-6 of its unit.
 SCALE = 1_000_000
@@ -61,7 +64,7 @@ def objective_weights(objective: str | Mapping[str, float]) -> tuple[float, floa
     """Normalise an objective to (cost, time, co2) weights; a dict is a USD blend."""
     if isinstance(objective, str):
         if objective not in OBJECTIVE_FIELDS:
-            raise BypassError(
+            raise QueryError(
                 f"unknown objective {objective!r}; use cost, time, co2 or a dict of weights"
             )
         return (
@@ -71,10 +74,10 @@ def objective_weights(objective: str | Mapping[str, float]) -> tuple[float, floa
         )
     unknown = sorted(set(objective) - set(OBJECTIVE_FIELDS))
     if unknown:
-        raise BypassError(f"unknown objective weight(s) {unknown}; use cost, time, co2")
+        raise QueryError(f"unknown objective weight(s) {unknown}; use cost, time, co2")
     w = tuple(float(objective.get(k, 0.0)) for k in ("cost", "time", "co2"))
     if any(x < 0 for x in w) or not any(x > 0 for x in w):
-        raise BypassError("objective weights must be non-negative and not all zero")
+        raise QueryError("objective weights must be non-negative and not all zero")
     return w  # type: ignore[return-value]
 
 
@@ -119,7 +122,8 @@ class Compiled:
     countries: list[frozenset[str]]
     capacity: np.ndarray
     hypothetical: np.ndarray  # sea arcs with no scheduled liner service
-    fingerprint: tuple[int, int]
+    #: (edit counter, snapshot) when compiled: see ``compile_graph``.
+    fingerprint: tuple[int, Any]
     cache: _LRU = field(default_factory=_LRU)
 
     @property
@@ -139,16 +143,29 @@ def _micro(values: np.ndarray) -> np.ndarray:
 
 
 def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
-    """Arrays of the graph, cached on the graph object.
+    """Arrays of the graph, cached per graph object and keyed by its content.
 
-    The cache is refreshed when the node count changes (counting edges of a
-    MultiDiGraph costs more than a warm query); after changing edges or their
-    attributes call ``clear_cache(graph)`` or query a ``graph.copy()``.
+    Why: a warm query must not loop over edges in Python, yet an edited graph
+    must never be solved with stale arrays. A :class:`~networks.graph.RoutingGraph`
+    (what ``load_graph`` returns) counts its edits, so a warm query checks one
+    integer; after any edit, and for graphs of other classes on every call, a
+    snapshot of the compiled attributes (:func:`networks.graph.snapshot`) is
+    compared, and the arrays are rebuilt when it differs. Compiling validates
+    the graph contract (:func:`networks.graph.validate_graph`).
     """
     hit = _COMPILED.get(graph)
-    if hit is not None and hit.fingerprint[0] == len(graph):
-        return hit
-    fp = (graph.number_of_nodes(), graph.number_of_edges())
+    tracked = isinstance(graph, RoutingGraph)
+    if hit is not None:
+        if tracked and hit.fingerprint[0] == edit_count():
+            return hit
+        snap = snapshot(graph)
+        if snap == hit.fingerprint[1]:
+            hit.fingerprint = (edit_count(), snap)
+            return hit
+    else:
+        snap = snapshot(graph)
+    validate_graph(graph)
+    fp = (edit_count(), snap)
     nodes = sorted(graph.nodes, key=str)
     index = {u: i for i, u in enumerate(nodes)}
     nd = graph.nodes
@@ -171,12 +188,10 @@ def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
     head = np.array([index[e[1]] for e in edges], dtype=np.int64)
 
     def col(attr: str) -> np.ndarray:
-        return np.array([float(e[3].get(attr, 0.0) or 0.0) for e in edges], dtype=float)
+        # validate_graph guarantees a finite non-negative number on every edge.
+        return np.array([float(e[3][attr]) for e in edges], dtype=float)
 
     cost, time, co2 = col("cost_usd_per_teu"), col("time_h"), col("co2_kg_per_teu")
-    for label, arr in (("cost_usd_per_teu", cost), ("time_h", time), ("co2_kg_per_teu", co2)):
-        if len(arr) and (not np.all(np.isfinite(arr)) or arr.min() < 0):
-            raise BypassError(f"edge attribute {label} must be finite and non-negative")
     ends_us = node_us[tail] | node_us[head] if len(edges) else np.zeros(0, dtype=bool)
     us = np.array([bool(e[3].get("us_transit", False)) for e in edges], dtype=bool) | ends_us
     us_strict = us | np.array([bool(e[3].get("us_transit_strict", False)) for e in edges],
@@ -217,7 +232,10 @@ def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
 
 
 def clear_cache(graph: nx.MultiDiGraph) -> None:
-    """Forget the compiled arrays (and solver caches) of a graph after editing it."""
+    """Forget the compiled arrays (and solver caches) of a graph.
+
+    Never needed for correctness (edits are detected); frees memory early.
+    """
     _COMPILED.pop(graph, None)
 
 
@@ -546,10 +564,6 @@ class LabelResult:
     vec: tuple[int, ...]
     arcs: tuple[int, ...]
     nodes: tuple[int, ...]
-
-
-class LabelLimitError(BypassError):
-    """The label search exceeded its work budget (should not happen on routing graphs)."""
 
 
 def label_search(
