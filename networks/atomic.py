@@ -7,10 +7,14 @@ readers never see one.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from networks.errors import BypassError
@@ -51,7 +55,7 @@ def cache_writable(folder: str | os.PathLike) -> bool:
     return True
 
 
-def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
+def write_atomic(path: str | os.PathLike, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a fresh temporary path, then rename it to ``path``.
 
     The temporary path keeps the target's suffix (writers such as GDAL pick
@@ -99,3 +103,81 @@ def write_cache(path: str | os.PathLike, data: bytes) -> bool:
         _warn_unwritable(path.parent, str(exc))
         return False
     return True
+
+
+@contextlib.contextmanager
+def _sigint_deferred():
+    """Hold Ctrl-C (SIGINT) until the block ends, so a few renames finish together.
+
+    Outside the main thread signal handlers cannot be changed; the block then
+    runs as is (renames take microseconds).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[tuple] = []
+    previous = signal.signal(signal.SIGINT, lambda *args: pending.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pending and callable(previous):
+            previous(*pending[0])
+        elif pending:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def staged_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
+    """Write a set of files as one unit: into a staging folder, swapped in at the end.
+
+    Yields a fresh staging folder beside ``out_dir``. When the block ends
+    normally, every file in it replaces its namesake in ``out_dir`` (created if
+    missing) with Ctrl-C held back, so readers see the old set or the new set,
+    never a mix. When the block raises (an error, Ctrl-C), the staging folder
+    is removed and ``out_dir`` is left exactly as it was. Files of ``out_dir``
+    that the new set does not contain are left alone.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise BypassError(f"{out}: not a folder")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise BypassError(f"{out}: folder {parent} does not exist")
+    try:
+        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.resolve().name}.staging-"))
+    except OSError as exc:
+        raise BypassError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+    try:
+        yield staging
+        _swap_in(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Move the staged files into ``out``; on failure put the old ones back."""
+    names = sorted(p.name for p in staging.iterdir())
+    with _sigint_deferred():
+        try:
+            if not out.exists():
+                os.rename(staging, out)
+                return
+            backup = Path(tempfile.mkdtemp(dir=staging, prefix=".old-"))
+            moved: list[str] = []
+            replaced: list[str] = []
+            try:
+                for name in names:
+                    if (out / name).exists():
+                        os.rename(out / name, backup / name)
+                        replaced.append(name)
+                    os.rename(staging / name, out / name)
+                    moved.append(name)
+            except OSError:
+                for name in moved:  # roll back: the old set, as it was
+                    (out / name).unlink(missing_ok=True)
+                for name in replaced:
+                    os.rename(backup / name, out / name)
+                raise
+        except OSError as exc:
+            raise BypassError(f"{out}: cannot write ({exc.strerror or exc})") from exc

@@ -34,11 +34,12 @@ from networks.datasets import (
     Dataset,
     check_files,
     default_dataset,
+    load_dataset,
 )
 from networks.errors import DatasetError, DatasetErrors
 from networks.graph import RoutingGraph, validate_graph
 from networks.sea import OUTSIDE_US_TERRITORIAL_SEA, dataset_legs
-from networks.store import cached_graph, graph_fingerprint, load_graph
+from networks.store import graph_fingerprint, load_or_build
 
 log = logging.getLogger(__name__)
 
@@ -410,9 +411,52 @@ def check_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list
     return [], list(graph.graph.get("warnings", ()))
 
 
-# The disk cache lives in networks.store (data only, no pandas on a warm load);
-# these names stay importable from here for existing callers.
+def build_folder(data_dir: str | Path | None, progress: Progress = _noop,
+                 dataset: Dataset | None = None) -> RoutingGraph:
+    """Build (no cache) the graph of a dataset folder, or of its already loaded ``dataset``."""
+    if dataset is None:
+        dataset = load_dataset(data_dir) if data_dir is not None else default_dataset()
+    return build_graph(dataset, progress=progress)
+
+
+def load_graph(data_dir: str | Path | None = None, *, progress: Progress = _noop,
+               dataset: Dataset | None = None) -> RoutingGraph:
+    """The routing graph of a dataset folder (default: the embedded dataset).
+
+    Why: the graph takes about half a minute to build, so it is cached on disk
+    (``BYPASS_CACHE_DIR``, data only, see :mod:`networks.store`) and in the
+    process, keyed by the dataset's content; yet every call returns a new
+    graph, so a graph edited in a notebook never leaks into the next call.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        A dataset folder; files it lacks come from the default dataset.
+    progress : callable, optional
+        Called with a one-line message at each step of a cold build.
+    dataset : Dataset, optional
+        The folder's dataset if already loaded (a cold build then uses it).
+
+    Returns
+    -------
+    RoutingGraph
+        A fresh ``networkx.MultiDiGraph`` (see ``docs/graph.md``).
+
+    Raises
+    ------
+    DatasetErrors
+        When the dataset does not validate (only on a cold build).
+    """
+    return load_or_build(data_dir, build_folder, progress=progress, dataset=dataset)
+
+
+def cached_graph(dataset: Dataset, *, progress: Progress = _noop) -> RoutingGraph:
+    """The graph of a loaded dataset, through the caches (keyed by its folder's files)."""
+    return load_graph(dataset.root or None, progress=progress, dataset=dataset)
+
+
 __all__ = [
+    "build_folder",
     "build_graph",
     "cached_graph",
     "check_dataset",

@@ -37,7 +37,33 @@ from shapely.geometry.base import BaseGeometry
 
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
-from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
+from networks.params import parameter  # re-exported: callers read parameters from here
+from networks.schema import (
+    PARAMETERS,
+    TABLE_FORMATS,
+    TABLES,
+    Field,
+    TableSchema,
+    parameter_bound,
+)
+
+__all__ = [
+    "Dataset",
+    "LAND_LINK_FORMATS",
+    "MAX_SEA_ACCESS_KM",
+    "PARAMETERS_FILE",
+    "READERS",
+    "REQUIRED_TABLES",
+    "check_files",
+    "default_dataset",
+    "export_dataset",
+    "load_dataset",
+    "parameter",
+    "read_parameters",
+    "read_table",
+    "table_file",
+    "validate_dataset",
+]
 
 log = logging.getLogger(__name__)
 
@@ -140,13 +166,18 @@ def _parse(value: object, f: Field, file: str, line: int) -> tuple[object, Datas
         if not math.isfinite(num):
             return None, DatasetError(file, "not a finite number", row=line, field=f.name,
                                       value=v, expected="a finite number")
-        if f.minimum is not None and num < f.minimum:
-            what = "negative value" if f.minimum == 0 else "value out of range"
-            return None, DatasetError(file, what, row=line, field=f.name, value=v,
-                                      expected=f">= {f.minimum:g}")
+        if f.minimum is not None and (num < f.minimum
+                                      or (f.exclusive_minimum and num == f.minimum)):
+            what = "negative value" if f.minimum == 0 and num < 0 else "value out of range"
+            return None, DatasetError(
+                file, what, row=line, field=f.name, value=v,
+                expected=f"{'>' if f.exclusive_minimum else '>='} {f.minimum:g}"
+                         f"{' ' + f.unit if f.unit else ''} (range {f.range_text()})")
         if f.maximum is not None and num > f.maximum:
-            return None, DatasetError(file, "value out of range", row=line, field=f.name,
-                                      value=v, expected=f"<= {f.maximum:g}")
+            return None, DatasetError(
+                file, "value out of range", row=line, field=f.name, value=v,
+                expected=f"<= {f.maximum:g}{' ' + f.unit if f.unit else ''} "
+                         f"(range {f.range_text()})")
         return (int(num) if f.type == "int" else num), None
     if f.type == "wkt":
         try:
@@ -432,9 +463,15 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
                     problems.append(DatasetError(file, "parameter value is not a number",
                                                  row=line, field=name, value=v,
                                                  expected="a number"))
-                elif v < 0:
-                    problems.append(DatasetError(file, "negative parameter", row=line,
-                                                 field=name, value=v, expected=">= 0"))
+                else:
+                    bound = parameter_bound(name)
+                    if (v < bound.minimum or v > bound.maximum
+                            or (bound.exclusive_minimum and v == bound.minimum)):
+                        what = ("negative parameter" if v < 0 else
+                                "parameter must be > 0" if v == bound.minimum
+                                else "parameter out of range")
+                        problems.append(DatasetError(file, what, row=line, field=name, value=v,
+                                                     expected=bound.text()))
                 for extra in ("unit", "source"):
                     if not str(val.get(extra, "")).strip():
                         problems.append(DatasetError(file, f"parameter has no {extra}", row=line,
@@ -455,19 +492,6 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
                                          expected=f"a {{ value, unit = '{key.unit}', source }} "
                                                   "table"))
     return data
-
-
-def parameter(params: Mapping, dotted: str) -> float:
-    """The numeric value of a parameter such as ``"rail.speed_kmh.MEX"``."""
-    node: object = params
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise DatasetError(PARAMETERS_FILE, "missing parameter", field=dotted,
-                               expected="a {value, unit, source} table")
-        node = node[part]
-    if isinstance(node, Mapping):
-        node = node.get("value")
-    return float(node)  # type: ignore[arg-type]
 
 
 # ----------------------------------------------------------------- cross-table checks
@@ -631,6 +655,12 @@ def _load(root: Path) -> _Loaded:
     _check_geometry(got.tables, got.files, problems)
     if is_default and "ports" in got.tables:
         _check_finite_capacity(got.tables["ports"], got.files["ports"], problems)
+    if not is_default and "ports" in got.tables and not problems:
+        # Plausibility against the world (coasts, countries, link geometry): needs the
+        # country polygons, not the sea network or the graph.
+        from networks.plausibility import check_dataset
+
+        check_dataset(got.tables, got.files, problems, got.warnings)
     return got
 
 

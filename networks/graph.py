@@ -141,7 +141,8 @@ def validate_graph(graph: nx.MultiDiGraph) -> None:
     Why: a graph built outside ``build_graph`` (by hand, from a GIS export, or
     edited) must not be solved with silently invented figures. Every edge
     needs finite, non-negative ``cost_usd_per_teu``, ``time_h`` and
-    ``co2_kg_per_teu`` and a ``mode``; every node needs a ``kind``. A missing
+    ``co2_kg_per_teu`` and a ``mode`` (and ``distance_km``, where given, must
+    be finite and non-negative too); every node needs a ``kind``. A missing
     figure is an error, never a zero.
 
     Parameters
@@ -164,7 +165,9 @@ def validate_graph(graph: nx.MultiDiGraph) -> None:
     for u, v, k, d in graph.edges(keys=True, data=True):
         if not d.get("mode"):
             raise GraphError(f"{_edge_name(u, v, k)} has no 'mode' attribute")
-        for attr in EDGE_FIGURES:
+        # distance_km is reported, not optimised: optional, but never negative or NaN.
+        present = ("distance_km",) if d.get("distance_km") is not None else ()
+        for attr in (*EDGE_FIGURES, *present):
             if attr not in d or d[attr] is None:
                 raise GraphError(f"{_edge_name(u, v, k)} has no {attr!r} attribute")
             value = d[attr]

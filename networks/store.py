@@ -16,9 +16,10 @@ shared cache folder must never run code. So:
   instead of each rebuilding; an unwritable cache folder logs one warning and
   the graph is built without a cache.
 
-``load_graph`` returns a fresh :class:`~networks.graph.RoutingGraph` on every
-call (decoded from the in-process copy of the cache file), so editing one
-loaded graph can never change what the next ``load_graph()`` returns.
+``load_or_build`` (``networks.build.load_graph``) returns a fresh
+:class:`~networks.graph.RoutingGraph` on every call (decoded from the
+in-process copy of the cache file), so editing one loaded graph can never
+change what the next ``load_graph()`` returns.
 """
 
 from __future__ import annotations
@@ -44,21 +45,23 @@ from networks import settings
 from networks.atomic import cache_writable, write_cache
 from networks.errors import CacheError
 from networks.graph import RoutingGraph
-from networks.schema import TABLE_FORMATS, TABLES
+from networks.schema import TABLE_EXTENSIONS, TABLES
 
 __all__ = [
     "CACHE_FORMAT",
-    "cached_graph",
+    "Builder",
     "dataset_files",
     "decode_graph",
     "encode_graph",
     "graph_fingerprint",
-    "load_graph",
+    "load_or_build",
 ]
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
+#: ``build(data_dir, progress, dataset) -> graph``: a cold build (see networks.build).
+Builder = Callable[[Any, Progress, Any], Any]
 
 #: Name and version of the cache file format; a file of another version is rebuilt.
 CACHE_SCHEMA = "bypass-routing-graph"
@@ -91,7 +94,7 @@ def dataset_files(root: str | os.PathLike | None) -> dict[str, list[Path]]:
             continue
         stem = Path(schema.filename).stem
         for folder in (base, default):
-            found = sorted(folder / f"{stem}{ext}" for ext in TABLE_FORMATS
+            found = sorted(folder / f"{stem}{ext}" for ext in TABLE_EXTENSIONS
                            if (folder / f"{stem}{ext}").is_file())
             if found:
                 out[name] = found
@@ -300,21 +303,11 @@ def _read(path: Path, fingerprint: str) -> _Payload | None:
         return None
 
 
-def _build(data_dir: str | os.PathLike | None, progress: Progress, dataset: Any = None) -> Any:
-    # Imported here so a warm run never loads pandas/geopandas (start-up time).
-    from networks.build import build_graph
-    from networks.datasets import default_dataset, load_dataset
-
-    if dataset is None:
-        dataset = load_dataset(data_dir) if data_dir is not None else default_dataset()
-    return build_graph(dataset, progress=progress)
-
-
 def _cache_path(fingerprint: str) -> Path:
     return settings.cache_dir() / f"graph-{fingerprint}.npz"
 
 
-def _payload(data_dir: str | os.PathLike | None, fingerprint: str,
+def _payload(data_dir: str | os.PathLike | None, fingerprint: str, build: Builder,
              progress: Progress, dataset: Any = None) -> _Payload:
     """The checked cache file's payload, building (and storing) it on a miss."""
     path = _cache_path(fingerprint)
@@ -322,12 +315,12 @@ def _payload(data_dir: str | os.PathLike | None, fingerprint: str,
     if hit is not None:
         return hit
     if not cache_writable(path.parent):  # warned once; work without a disk cache
-        return _Payload(encode_graph(_build(data_dir, progress, dataset), fingerprint), fingerprint)
+        return _Payload(encode_graph(build(data_dir, progress, dataset), fingerprint), fingerprint)
     with _build_lock(path.with_suffix(".lock")):
         hit = _read(path, fingerprint)  # built by another process while we waited
         if hit is not None:
             return hit
-        raw = encode_graph(_build(data_dir, progress, dataset), fingerprint)
+        raw = encode_graph(build(data_dir, progress, dataset), fingerprint)
         write_cache(path, raw)
         return _Payload(raw, fingerprint)
 
@@ -337,17 +330,9 @@ _MEMO: dict[str, _Payload] = {}
 _MEMO_SIZE = 4
 
 
-def cached_graph(dataset: Any, *, progress: Progress = _noop) -> RoutingGraph:
-    """The graph of a loaded :class:`~networks.datasets.Dataset`, through the disk cache.
-
-    Kept for callers that hold a ``Dataset``; the key is that of its folder.
-    """
-    return load_graph(dataset.root or None, progress=progress, dataset=dataset)
-
-
-def load_graph(data_dir: str | os.PathLike | None = None, *,
-               progress: Progress = _noop, dataset: Any = None) -> RoutingGraph:
-    """The routing graph of a dataset folder (default: the embedded dataset).
+def load_or_build(data_dir: str | os.PathLike | None, build: Builder, *,
+                  progress: Progress = _noop, dataset: Any = None) -> RoutingGraph:
+    """The routing graph of a dataset folder, from the caches or built by ``build``.
 
     Why: the graph takes about half a minute to build, so it is cached on disk
     (``BYPASS_CACHE_DIR``) and in the process, keyed by the dataset's content;
@@ -360,13 +345,20 @@ def load_graph(data_dir: str | os.PathLike | None = None, *,
         A dataset folder; files it lacks come from the default dataset.
     progress : callable, optional
         Called with a one-line message at each step of a cold build.
+    build : callable
+        ``build(data_dir, progress, dataset) -> graph`` for a cold build.
     dataset : Dataset, optional
-        The folder's dataset if already loaded (a cold build then uses it).
+        The folder's dataset if already loaded (passed to ``build``).
 
     Returns
     -------
     RoutingGraph
         A fresh ``networkx.MultiDiGraph`` (see ``docs/graph.md``).
+
+    Notes
+    -----
+    ``networks.build.load_graph`` is this with the graph builder; this module
+    does not import the builder (it sits below it), so a warm load stays light.
 
     Raises
     ------
@@ -376,7 +368,7 @@ def load_graph(data_dir: str | os.PathLike | None = None, *,
     key = graph_fingerprint(data_dir)
     hit = _MEMO.get(key)
     if hit is None:
-        hit = _payload(data_dir, key, progress, dataset)
+        hit = _payload(data_dir, key, build, progress, dataset)
         if len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))
         _MEMO[key] = hit

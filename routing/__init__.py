@@ -3,13 +3,14 @@
 The public API is imported lazily, so the ``bypass`` command starts without
 loading OR-Tools for commands that do not solve anything.
 
-``plan`` and ``frontier`` are both functions and module names
-(``routing/plan.py``, ``routing/frontier.py``). Python's import system sets a
-package attribute to the submodule when the submodule is first imported, so
-after ``from routing.plan import plan`` the name ``routing.plan`` would be
-the module and ``from routing import plan`` would hand back a module. The
-package's module class below keeps the function in those attributes
-whatever the import order; ``from routing.plan import plan`` keeps working.
+``plan``, ``frontier`` and ``corridors`` are both functions and module names
+(``routing/plan.py``, ``routing/frontier.py``, ``routing/corridors.py``).
+Python's import system sets a package attribute to the submodule when the
+submodule is first imported, so after ``from routing.plan import plan`` the
+name ``routing.plan`` would be the module and ``from routing import plan``
+would hand back a module. The package's module class below keeps the
+function in those attributes whatever the import order; ``from routing.plan
+import plan`` keeps working.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from networks import __version__
 
 _EXPORTS = {
+    "corridors": "corridors",
+    "CorridorSet": "corridors",
     "frontier": "frontier",
     "plan": "plan",
     "plan_frontier": "plan",
@@ -42,6 +45,7 @@ _EXPORTS = {
 __all__ = [
     "__version__",
     "CapacityUse",
+    "CorridorSet",
     "Frontier",
     "Leg",
     "Plan",
@@ -52,6 +56,7 @@ __all__ = [
     "RouteOptions",
     "alternatives",
     "compare_route",
+    "corridors",
     "frontier",
     "plan",
     "plan_frontier",
@@ -59,6 +64,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .corridors import CorridorSet, corridors
     from .frontier import frontier
     from .options import RouteOptions
     from .plan import plan, plan_frontier
@@ -75,7 +81,7 @@ if TYPE_CHECKING:  # pragma: no cover
     )
 
 #: Functions that share their name with the submodule defining them.
-_SHADOWED = ("frontier", "plan")
+_SHADOWED = ("corridors", "frontier", "plan")
 
 
 class _Package(types.ModuleType):

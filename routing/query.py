@@ -1,17 +1,20 @@
 """Route queries: one best route, k alternatives, and the US-free vs via-US pair.
 
-Unconstrained queries (objective only, with filters) go to OR-Tools min-cost
-flow on the compiled graph, and so does "via the US" alone (two-layer graph,
-label search only when that walk repeats a node); anything with a budget, required nodes or a
-transshipment limit goes to the exact label search (see ``routing.solver``).
+Queries without a resource limit (objective, filters, "via the US", required
+nodes) go to exact shortest-path trees on the compiled graph and their joins
+(``routing.trees``; the label search only when the best walk repeats a node);
+a budget or transshipment limit goes to the exact label search (see
+``routing.solver``), which carries a work budget ("query too hard").
+See docs/solvers.md.
 Filters (US, countries, avoided nodes and modes) are views of the graph, so a
 US-free answer cannot contain a US arc whatever the prices are.
 """
 
 from __future__ import annotations
 
+import copy
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -20,7 +23,7 @@ import networkx as nx
 from networks.errors import InfeasibleError, QueryError
 from networks.places import resolve_place
 
-from . import solver
+from . import solver, trees
 from .options import Objective, RouteOptions
 from .results import Leg, Route, RouteComparison
 from .solver import SCALE, Compiled, Filter, Weights
@@ -32,6 +35,7 @@ __all__ = [
     "alternatives",
     "build_query",
     "compare_route",
+    "compare_routes",
     "resolve_node",
     "solve_route",
 ]
@@ -94,6 +98,33 @@ def _micro_limit(value: float) -> int:
     return int(round(scaled)) if math.isfinite(scaled) else 2**63
 
 
+def check_countries(graph: nx.MultiDiGraph, countries: Sequence[str]) -> None:
+    """Every avoided country must be a real ISO 3166 alpha-3 code.
+
+    Why: a typo (``--avoid-country ZZZ``) would otherwise avoid nothing and
+    answer as if the constraint held.
+    """
+    if not countries:
+        return
+    import difflib
+
+    from networks import geography
+
+    known = {geography._fold(c) for c in geography.countries()["iso3"]}
+    for _, d in graph.nodes(data=True):
+        known.update(d.get("countries", ()) or ())
+        if d.get("country"):
+            known.add(d["country"])
+    for c in countries:
+        if c not in known:
+            near = [k for k in sorted(known) if k[:2] == c[:2]]
+            near = list(dict.fromkeys(
+                near + difflib.get_close_matches(c, sorted(known), n=3, cutoff=0.6)))[:3]
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise QueryError(f"avoid_countries {c!r}: not an ISO 3166 alpha-3 country "
+                              f"code{hint}")
+
+
 def build_query(
     graph: nx.MultiDiGraph,
     origin: str,
@@ -108,6 +139,7 @@ def build_query(
     ``solve_route``; ``require_us`` implies that US arcs are allowed.
     """
     opts = RouteOptions.of(options, **kwargs)
+    check_countries(graph, opts.avoid_countries)
     c = solver.compile_graph(graph)
     o = c.index[resolve_place(graph, origin, what="origin")[0]]
     d = c.index[resolve_place(graph, destination, what="destination")[0]]
@@ -187,11 +219,25 @@ def limits_of(q: Query) -> dict[str, int]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _via_bound(q: Query, name: str) -> dict[int, tuple[list[int | None], int | None]]:
+    """Per required node: every node's distance to it, and its distance to the destination."""
+    out: dict[int, tuple[list[int | None], int | None]] = {}
+    for v in q.via:
+        to = _bound(replace(q, dest=v), name)
+        out[v] = (to, _bound(q, name)[v])
+    return out
+
+
 def run_labels(
     q: Query, lead: Sequence[str], mode: str = "best", k: int = 1,
-    class_nodes: frozenset[int] = frozenset(),
+    class_nodes: frozenset[int] = frozenset(), upper: int | None = None,
 ) -> list[solver.LabelResult]:
-    """Label search with ``lead`` criteria first, then every constrained resource."""
+    """Label search with ``lead`` criteria first, then every constrained resource.
+
+    ``upper``: a known achievable value of the first criterion (a bound that
+    prunes, from ``trees.best_join``). Raises ``QueryTooHardError`` (naming the
+    query) when the search exceeds its work budget.
+    """
     limits = limits_of(q)
     columns = tuple(lead) + tuple(r for r in limits if r not in lead)
     wkey = q.weights.key if "obj" in columns else None
@@ -199,11 +245,19 @@ def run_labels(
     lbs = [_bound(q, n) for n in columns]
     pre = [_layered_bound(q, n) for n in columns] if q.require_us else None
     via_bits = {v: 1 << i for i, v in enumerate(q.via)}
-    return solver.label_search(
-        adj, q.origin, q.dest, lbs=lbs, limits=[limits.get(n) for n in columns], pre_us_lbs=pre,
-        via_bits=via_bits, require_us=q.require_us,
-        us_arcs=solver.arc_us(q.c, q.filter.strict), class_nodes=class_nodes, mode=mode, k=k,
-    )
+    via_lbs = [_via_bound(q, n) for n in columns] if q.via else None
+    lims = [limits.get(n) for n in columns]
+    if upper is not None:
+        lims[0] = upper if lims[0] is None else min(lims[0], upper)
+    try:
+        return solver.label_search(
+            adj, q.origin, q.dest, lbs=lbs, limits=lims, pre_us_lbs=pre,
+            via_bits=via_bits, require_us=q.require_us,
+            us_arcs=solver.arc_us(q.c, q.filter.strict), class_nodes=class_nodes, mode=mode,
+            k=k, via_lbs=via_lbs,
+        )
+    except solver.QueryTooHardError as err:
+        raise solver.QueryTooHardError(f"{err} [{q.scope}route {q.where()}]") from None
 
 
 def _fmt_limit(resource: str, value: int) -> str:
@@ -226,13 +280,27 @@ _LIMIT_FIELD = {"time": "max_time_u", "cost": "max_cost_u", "sea": "max_sea"}
 _CONSTRAINT_NAME = {"time": "max_days", "cost": "max_cost", "sea": "max_transshipments"}
 
 
+def _exists(q: Query) -> bool:
+    """Whether any route satisfies ``q`` (trees when they can tell, else the label search)."""
+    if _joinable(q):
+        try:
+            join = trees.best_join(q.c, q.weights, q.filter, q.origin, q.dest, q.via,
+                                   q.require_us)
+        except trees.InexactError:
+            join = None
+        if join is not None and (join.certain or join.upper is not None):
+            return join.arcs is not None or join.upper is not None
+    return bool(run_labels(q, ("obj",)))
+
+
 def diagnose(q: Query) -> InfeasibleError:
     """Name the binding constraint and the best value achievable without it."""
     limits = limits_of(q)
     for res in ("time", "cost", "sea"):
         if res not in limits:
             continue
-        relaxed = replace(q, **{_LIMIT_FIELD[res]: None})
+        unlimited: dict[str, Any] = {_LIMIT_FIELD[res]: None}
+        relaxed = replace(q, **unlimited)
         found = run_labels(relaxed, (res,))
         if found:
             best = found[0].vec[0]
@@ -246,12 +314,12 @@ def diagnose(q: Query) -> InfeasibleError:
     bare = replace(q, max_time_u=None, max_cost_u=None, max_sea=None)
     if q.filter.forbid_us:
         with_us = replace(bare, filter=replace(q.filter, forbid_us=False))
-        if run_labels(with_us, ("obj",)):
+        if _exists(with_us):
             return InfeasibleError(
                 f"no US-free route {q.where()}; every route transits the United States",
                 constraint="allow_us", best=None,
             )
-    if q.via and not run_labels(replace(bare, via=()), ("obj",)):
+    if q.via and not _exists(replace(bare, via=())):
         return InfeasibleError(f"no {q.scope}route {q.where()}", constraint="network", best=None)
     constraint = "via" if q.via else ("require_us" if q.require_us else "network")
     return InfeasibleError(f"no {q.scope}route {q.where()}", constraint=constraint, best=None)
@@ -261,52 +329,82 @@ def diagnose(q: Query) -> InfeasibleError:
 
 
 def build_route(q: Query, arcs: Sequence[int]) -> Route:
-    """Turn arc ids into a Route with legs read from the original graph."""
-    c, g = q.c, q.graph
+    """Turn arc ids into a Route with legs read from the original graph.
+
+    Legs are immutable, so each arc's Leg is built once per compiled graph and
+    US rule and shared by every route that travels it (bulk comparisons build
+    thousands of routes from a few hundred arcs).
+    """
+    strict = q.filter.strict
+    made = q.c.cache.get_or(("legs", strict), dict)
     legs = []
     for a in arcs:
-        u, v, key = c.nodes[c.tail[a]], c.nodes[c.head[a]], c.keys[a]
-        e = g[u][v][key]
-        waters = e.get("us_waters_nm") or {}
-        sea = e.get("mode") == "sea"
-        legs.append(
-            Leg(
-                mode=str(e.get("mode", "")),
-                kind=str(e.get("kind", "")),
-                from_id=u,
-                to_id=v,
-                from_name=c.name[c.tail[a]],
-                to_name=c.name[c.head[a]],
-                distance_km=float(e.get("distance_km", 0.0) or 0.0),
-                time_h=float(c.time[a]),
-                cost_usd_per_teu=float(c.cost[a]),
-                co2_kg_per_teu=float(c.co2[a]),
-                us_transit=bool(solver.arc_us(c, q.filter.strict)[a]),
-                us_waters_nm={"territorial": float(waters.get("territorial", 0.0)),
-                              "eez": float(waters.get("eez", 0.0))},
-                distance_nm=float(e["distance_nm"]) if sea and "distance_nm" in e else None,
-                service=e.get("service") if sea else None,
-                geometry=e.get("geometry"),
-                key=str(key),
-                from_kind=c.kind[c.tail[a]],
-                to_kind=c.kind[c.head[a]],
-            )
-        )
+        leg = made.get(a)
+        if leg is None:
+            leg = made[a] = _make_leg(q, a)
+        legs.append(leg)
+    c = q.c
     return Route(c.nodes[q.origin], c.nodes[q.dest], tuple(legs), dict(q.constraints))
 
 
+def _make_leg(q: Query, a: int) -> Leg:
+    """The Leg of compiled arc ``a`` under the query's US rule."""
+    c, g = q.c, q.graph
+    u, v, key = c.nodes[c.tail[a]], c.nodes[c.head[a]], c.keys[a]
+    e = g[u][v][key]
+    waters = e.get("us_waters_nm") or {}
+    sea = e.get("mode") == "sea"
+    return Leg(
+        mode=str(e.get("mode", "")),
+        kind=str(e.get("kind", "")),
+        from_id=u,
+        to_id=v,
+        from_name=c.name[c.tail[a]],
+        to_name=c.name[c.head[a]],
+        distance_km=float(e.get("distance_km", 0.0) or 0.0),
+        time_h=float(c.time[a]),
+        cost_usd_per_teu=float(c.cost[a]),
+        co2_kg_per_teu=float(c.co2[a]),
+        us_transit=bool(solver.arc_us(c, q.filter.strict)[a]),
+        us_waters_nm={"territorial": float(waters.get("territorial", 0.0)),
+                      "eez": float(waters.get("eez", 0.0))},
+        distance_nm=float(e["distance_nm"]) if sea and "distance_nm" in e else None,
+        service=e.get("service") if sea else None,
+        geometry=e.get("geometry"),
+        key=str(key),
+        from_kind=c.kind[c.tail[a]],
+        to_kind=c.kind[c.head[a]],
+    )
+
+
+def _joinable(q: Query) -> bool:
+    """No resource limit: shortest-path trees (and their joins) answer the query."""
+    return (q.max_time_u is None and q.max_cost_u is None and q.max_sea is None
+            and len(q.via) <= trees.MAX_JOIN_VIAS)
+
+
 def best_arcs(q: Query) -> list[int]:
-    """Arcs of the optimal route of a query, or raise InfeasibleError."""
-    if q.unconstrained:
-        arcs = solver.shortest_path(q.c, q.weights, q.filter, q.origin, q.dest)
-        if arcs is None:
-            raise diagnose(q)
-        return arcs
-    if q.layered:
-        arcs = solver.simple_layered_path(q.c, q.weights, q.filter, q.origin, q.dest)
-        if arcs is not None:
-            return arcs
-    found = run_labels(q, ("obj",))
+    """Arcs of the optimal route of a query, or raise InfeasibleError.
+
+    Trees first (``routing.trees``: exact, milliseconds); the label search
+    only when a resource limit applies or the trees' best walk repeats a node,
+    bounded then by the best simple route the trees found.
+    """
+    upper = None
+    if _joinable(q):
+        try:
+            join = trees.best_join(q.c, q.weights, q.filter, q.origin, q.dest, q.via,
+                                   q.require_us)
+        except trees.InexactError:
+            join = None
+        if join is not None:
+            if join.arcs is not None:
+                return join.arcs
+            if join.bound is None:
+                raise diagnose(q)
+            if join.upper is not None:
+                upper = join.upper[0] * q.weights.k + join.upper[1]
+    found = run_labels(q, ("obj",), upper=upper)
     if not found:
         raise diagnose(q)
     return list(found[0].arcs)
@@ -363,9 +461,27 @@ def alternatives(
 ) -> list[Route]:
     """Up to ``k`` routes, best first, each with a different set of ports and borders.
 
-    Route i is the best route whose set of port/border nodes differs from
-    those of routes 1..i-1 (exact: one label search whose states carry that
-    set). Takes the options of ``solve_route``.
+    Why: a planner wants the next-best *different* way (another port, another
+    crossing), not the same corridor with a detour. Route i is the best route
+    whose set of port/border nodes differs from those of routes 1..i-1 (exact:
+    one label search whose states carry that set).
+
+    Parameters
+    ----------
+    graph, origin, destination, options, **kwargs
+        As for :func:`solve_route`.
+    k : int
+        How many routes at most.
+
+    Returns
+    -------
+    list of Route
+        Best first; fewer than ``k`` when fewer distinct port/border sets exist.
+
+    Raises
+    ------
+    InfeasibleError
+        When no route satisfies the query.
     """
     if k < 1:
         return []
@@ -414,3 +530,63 @@ def compare_route(
         except InfeasibleError as err:
             reasons[side] = str(err)
     return RouteComparison(o, d, routes["us_free"], routes["via_us"], reasons, opts)
+
+
+def compare_routes(
+    graph: nx.MultiDiGraph, pairs: Iterable[tuple[str, str]],
+    options: RouteOptions | None = None, /, **kwargs: Any,
+) -> dict[tuple[str, str], RouteComparison]:
+    """``compare_route`` for many pairs: one query build and one tree per origin and side.
+
+    Why: building and validating a query costs more than reading a route off
+    a cached shortest-path tree, and every pair of an origin shares its query
+    but for the destination. Each answer is exactly ``compare_route``'s (the
+    same trees; the per-pair path for anything unusual: required nodes, a
+    destination that is avoided, in the US or the origin itself).
+    """
+    opts = RouteOptions.of(options, **kwargs)
+    sides = [(side, opts.replace(**extra)) for side, extra in SIDE_FILTERS]
+    names: dict[tuple[str, str], str] = {}
+
+    def place(text: str, what: str) -> str:
+        if (text, what) not in names:
+            names[(text, what)] = resolve_place(graph, text, what=what)[0]
+        return names[(text, what)]
+
+    out: dict[tuple[str, str], RouteComparison] = {}
+    base: dict[tuple[str, int], Query | None] = {}
+    for pair in pairs:
+        o, d = place(pair[0], "origin"), place(pair[1], "destination")
+        routes: dict[str, Route | None] = {"us_free": None, "via_us": None}
+        reasons: dict[str, str] = {}
+        for i, (side, side_opts) in enumerate(sides):
+            try:
+                q = None
+                if not side_opts.via:
+                    if (o, i) not in base:
+                        base[(o, i)] = _origin_query(graph, o, side_opts)
+                    q0 = base[(o, i)]
+                    di = q0.c.index.get(d) if q0 is not None else None
+                    if q0 is not None and di is not None and di != q0.origin \
+                            and di not in q0.filter.avoid_nodes \
+                            and not (q0.filter.forbid_us and q0.c.node_us[di]):
+                        q = copy.copy(q0)  # dataclasses.replace re-runs __init__: slower
+                        object.__setattr__(q, "dest", di)
+                if q is None:
+                    q = build_query(graph, o, d, side_opts)
+                routes[side] = build_route(q, best_arcs(q))
+            except InfeasibleError as err:
+                reasons[side] = str(err)
+        out[pair] = RouteComparison(o, d, routes["us_free"], routes["via_us"], reasons, opts)
+    return out
+
+
+def _origin_query(graph: nx.MultiDiGraph, origin: str, opts: RouteOptions) -> Query | None:
+    """A validated query from ``origin`` (to any other valid node), or None if none builds."""
+    for other in graph.nodes:
+        if other != origin:
+            try:
+                return build_query(graph, origin, str(other), opts)
+            except (InfeasibleError, QueryError):
+                continue
+    return None

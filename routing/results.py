@@ -189,7 +189,7 @@ class Route:
 
     def to_geodataframe(self):
         """Legs with geometry in EPSG:4326, split at the antimeridian (maps, GPKG)."""
-        import geopandas as gpd
+        import geopandas as gpd  # lazy: geopandas costs a second to import
 
         from networks.geography import split_antimeridian
 

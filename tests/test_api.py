@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from networks.build import load_graph
 from networks.errors import BypassError, InfeasibleError, QueryError, UnknownPlaceError
 from networks.places import resolve_place
-from networks.store import load_graph
 from routing import RouteComparison, RouteOptions, alternatives, compare_route, solve_route
 from routing.cli import exit_code, main
 
@@ -43,9 +43,11 @@ def test_public_functions_are_callables_in_any_import_order(first):
 def test_public_modules_declare_all():
     import importlib
 
-    for name in ("routing", "routing.query", "routing.options", "routing.results",
-                 "routing.frontier", "networks.places", "networks.graph", "networks.store",
-                 "networks.errors", "networks.build"):
+    names = [".".join(p.relative_to(ROOT).with_suffix("").parts)
+             for pkg in ("networks", "routing") for p in sorted((ROOT / pkg).glob("*.py"))]
+    assert len(names) > 25
+    for name in names:
+        name = name.removesuffix(".__init__")
         module = importlib.import_module(name)
         assert module.__all__, name
         for item in module.__all__:
@@ -139,3 +141,15 @@ def test_exit_codes_live_in_the_cli():
     assert exit_code(InfeasibleError("x")) == 4
     assert exit_code(QueryError("x")) == 1
     assert exit_code(BypassError("x")) == 1
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--objective", "speed"], "bypass: error: --objective: unknown objective 'speed'"),
+    (["--avoid-country", "ZZ"], "bypass: error: --avoid-country takes ISO 3166 alpha-3"),
+    (["--max-days", "-1"], "bypass: error: --max-days must be a finite non-negative number"),
+    (["--avoid-mode", "air"], "bypass: error: --avoid-mode takes rail, road or sea"),
+])
+def test_cli_option_errors_name_the_flag(capsys, args, message):
+    assert main(["-q", "route", "--from", "MTY", "--to", "CNSHA", *args]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(message) and err.count("\n") == 1

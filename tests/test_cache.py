@@ -22,9 +22,9 @@ import pandas as pd
 import pytest
 
 from networks import store
+from networks.build import load_graph
 from networks.errors import BypassError, GraphError
 from networks.graph import RoutingGraph, validate_graph
-from networks.store import load_graph
 from routing import plan, solve_route
 from routing.query import compare_route
 
@@ -156,14 +156,14 @@ def tmp_cache(tmp_path, monkeypatch):
         builds.append(1)
         return _tiny()
 
-    monkeypatch.setattr(store, "_build", build)
     monkeypatch.setattr(store, "_MEMO", {})
-    return builds
+    return builds, build
 
 
 @pytest.mark.parametrize("content", ["pickle", "garbage", "foreign_npz", "wrong_fingerprint"])
 def test_planted_corrupt_or_foreign_cache_is_rebuilt_with_a_warning(
         tmp_cache, tmp_path, caplog, content):
+    builds, build = tmp_cache
     path = _cache_file()
     path.parent.mkdir(parents=True)
     marker = tmp_path / "marker"
@@ -178,16 +178,16 @@ def test_planted_corrupt_or_foreign_cache_is_rebuilt_with_a_warning(
     else:
         path.write_bytes(store.encode_graph(_tiny(), "f" * 24))
     with caplog.at_level(logging.WARNING, logger="networks.store"):
-        g = load_graph()
+        g = store.load_or_build(None, build)
     assert not marker.exists()
-    assert tmp_cache == [1] and list(g.edges) == [("A", "B", "road")]
+    assert builds == [1] and list(g.edges) == [("A", "B", "road")]
     assert any("rejected" in r.message and "rebuilding" in r.message for r in caplog.records)
     # The rebuilt file is a data-only npz that loads with pickles refused.
     with np.load(path, allow_pickle=False) as npz:
         assert set(npz.files) == {"header", "body", "wkb", "offsets"}
     store._MEMO.clear()
-    load_graph()
-    assert tmp_cache == [1]  # the rebuilt cache is trusted next time
+    store.load_or_build(None, build)
+    assert builds == [1]  # the rebuilt cache is trusted next time
 
 
 def test_no_pickle_in_the_source_tree():
@@ -203,13 +203,18 @@ def test_unwritable_cache_folder_warns_once_and_works(tmp_path, monkeypatch, cap
     blocker.write_text("not a folder")
     monkeypatch.setenv("BYPASS_CACHE_DIR", str(blocker / "cache"))
     builds: list[int] = []
-    monkeypatch.setattr(store, "_build", lambda *_: builds.append(1) or _tiny())
+
+    def build(*_args):
+        builds.append(1)
+        return _tiny()
+
     monkeypatch.setattr(store, "_MEMO", {})
     monkeypatch.setattr("networks.atomic._WARNED", set())
     with caplog.at_level(logging.WARNING, logger="networks.atomic"):
-        assert list(load_graph().edges) == [("A", "B", "road")]
+        assert list(store.load_or_build(None, build).edges) == [("A", "B", "road")]
+        assert list(store.load_or_build(None, build).edges) == [("A", "B", "road")]
         store._MEMO.clear()
-        assert list(load_graph().edges) == [("A", "B", "road")]
+        assert list(store.load_or_build(None, build).edges) == [("A", "B", "road")]
     assert builds == [1, 1]
     warned = [r for r in caplog.records if "not writable" in r.message]
     assert len(warned) == 1 and str(blocker / "cache") in warned[0].getMessage()
@@ -226,9 +231,8 @@ def _cold_run(cache: str, log_file: str, out: str) -> None:
         time.sleep(1.0)  # a slow build: the others must wait, not build too
         return _tiny()
 
-    store._build = build
     store._MEMO.clear()
-    g = store.load_graph()
+    g = store.load_or_build(None, build)
     Path(out).write_text(",".join(map(str, g.edges)))
 
 
@@ -248,7 +252,8 @@ def test_concurrent_cold_runs_build_once(tmp_path):
 
 
 def test_warm_load_imports_no_pandas(graph):
-    code = ("import sys; from networks.store import load_graph; g = load_graph(); "
+    code = ("import sys; from networks.store import load_or_build; "
+            "g = load_or_build(None, None); "
             "bad = [m for m in ('pandas', 'geopandas', 'matplotlib') if m in sys.modules]; "
             "print(g.number_of_edges(), bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -270,6 +275,13 @@ def test_foreign_graph_with_bad_figure_is_named(bad):
         validate_graph(g)
 
 
+def test_negative_distance_is_named_too():
+    g = _tiny()
+    g.edges["A", "B", "road"]["distance_km"] = -5.0
+    with pytest.raises(GraphError, match=r"edge A -> B \(key 'road'\): distance_km"):
+        solve_route(g, "A", "B")
+
+
 def test_fixing_the_graph_after_an_error_solves():
     g = _tiny()
     g.edges["A", "B", "road"]["time_h"] = -1.0
@@ -287,3 +299,19 @@ def test_error_hierarchy():
         assert issubclass(cls, BypassError)
         assert cls is BypassError or issubclass(cls, ValueError | LookupError), name
         assert not hasattr(cls, "exit_code")
+
+
+def test_cache_key_covers_every_readable_table_file(tmp_path):
+    from networks.datasets import READERS
+    from networks.schema import TABLE_EXTENSIONS
+
+    assert set(READERS) == set(TABLE_EXTENSIONS)
+    before = store.graph_fingerprint(tmp_path)
+    (tmp_path / "land_links.json").write_text('{"type": "FeatureCollection", "features": []}')
+    with_links = store.graph_fingerprint(tmp_path)
+    assert with_links != before
+    (tmp_path / "demand.csv").write_text("origin,destination,teu_per_year\n")
+    with_demand = store.graph_fingerprint(tmp_path)
+    assert with_demand == with_links  # the graph does not depend on demand
+    (tmp_path / "parameters.toml").write_text("")
+    assert store.graph_fingerprint(tmp_path) != with_demand

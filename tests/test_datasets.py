@@ -60,7 +60,7 @@ CORPUS = {
     "port_access_polygon": ("port_access.csv", ":2 field 'waypoints'",
                             "not a LINESTRING (got 'Polygon'"),
     "port_far_from_sea": ("ports.csv", ":5 field 'lat/lon'",
-                          "port MXTRC is 420 km from the nearest sea lane"),
+                          "port MXTRC is 383 km inland"),
     "ports_bad_locode": ("ports.csv", ":5 field 'locode'", "malformed value (got 'JP-YO'"),
     "ports_bad_region": ("ports.csv", ":5 field 'region'", "value not allowed (got 'atlantic'"),
     "ports_binary_garbage": ("ports.csv", ":", "binary data"),

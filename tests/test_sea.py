@@ -187,7 +187,7 @@ def test_results_do_not_change_between_runs(legs_and_lanes):
         assert leg.distance_km == legs[key].distance_km
 
 
-def test_disk_cache_round_trips_and_survives_corruption():
+def test_disk_cache_round_trips_and_survives_corruption(caplog):
     """The cache the builder reads (``dataset_legs``), not a helper only tests call.
 
     Uses the normal cache folder (its US-waters cache is warm; a cold one takes
@@ -211,7 +211,9 @@ def test_disk_cache_round_trips_and_survives_corruption():
     assert again[("MXZLO", "JPYOK")].coords == first[("MXZLO", "JPYOK")].coords
     assert again[("MXZLO", "JPYOK")].us_waters_nm == first[("MXZLO", "JPYOK")].us_waters_nm
     files[0].write_text("{not json", encoding="utf-8")
-    rebuilt, _ = sea.dataset_legs(dataset)
+    with caplog.at_level("WARNING", logger="networks.sea"):
+        rebuilt, _ = sea.dataset_legs(dataset)
+    assert any("rejected" in r.getMessage() for r in caplog.records)
     assert rebuilt[("MXZLO", "JPYOK")].distance_km == first[("MXZLO", "JPYOK")].distance_km
     json.loads(files[0].read_text(encoding="utf-8"))  # rewritten whole
 
