@@ -23,6 +23,7 @@ __all__ = [
     "port_transfer",
     "rail_ramp",
     "sea_edge",
+    "truck_hours",
 ]
 
 #: Ocean rate lane for a sea leg, by (origin region, destination region).
