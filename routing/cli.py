@@ -174,19 +174,19 @@ def ports(json_: JsonOption = False) -> None:
             ]
         )
         return
-    t = Table(title=f"{len(rows)} ports", show_lines=False)
+    t = Table(title=f"{len(rows)} ports (dwell h: export/import)", show_lines=False)
     for c, label in [("locode", "LOCODE"), ("name", "name"), ("country", "country"),
                      ("region", "region"), ("role", "role"),
                      ("capacity_teu_per_year", "capacity TEU/yr"),
                      ("handling_usd_per_teu", "handling USD/TEU"),
-                     ("export_dwell_h", "export dwell h"), ("import_dwell_h", "import dwell h")]:
+                     ("export_dwell_h", "dwell h")]:
         t.add_column(label, justify="right" if c.endswith(("year", "teu", "_h")) else "left")
     for r in rows.itertuples():
         cap = "unlimited" if r.capacity_teu_per_year != r.capacity_teu_per_year else (
             f"{r.capacity_teu_per_year:,.0f}")
         t.add_row(*map(esc, (r.locode, r.name, r.country, r.region, r.role)), cap,
-                  f"{r.handling_usd_per_teu:,.0f}", f"{r.export_dwell_h:g}",
-                  f"{r.import_dwell_h:g}")
+                  f"{r.handling_usd_per_teu:,.0f}",
+                  f"{r.export_dwell_h:g}/{r.import_dwell_h:g}")
     out.print(t)
 
 
