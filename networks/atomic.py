@@ -147,7 +147,12 @@ def staged_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
     try:
         staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.resolve().name}.staging-"))
     except OSError as exc:
-        raise BypassError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+        if not out.is_dir():
+            raise BypassError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+        try:  # a writable folder in a read-only parent (``--out .``): stage inside it
+            staging = Path(tempfile.mkdtemp(dir=out, prefix=".bypass-staging-"))
+        except OSError as inner:
+            raise BypassError(f"{out}: cannot write ({inner.strerror or inner})") from inner
     try:
         yield staging
         _swap_in(staging, out)

@@ -333,13 +333,16 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
         warnings and kept in ``graph.graph["warnings"]``.
     """
     dataset = dataset or default_dataset()
+    world_notes: list[str] = []
     if dataset.root and Path(dataset.root).resolve() != settings.DATA_DIR.resolve():
+        world_notes = check_world(dataset)
         check_sea_access(dataset)
     progress("sea legs: computing (cached after the first run)...")
     legs, sea_warnings = dataset_legs(dataset)
     offshore, _ = dataset_legs(dataset, variant=OUTSIDE_US_TERRITORIAL_SEA)
     graph = RoutingGraph(crs="EPSG:4326", dataset=dataset.root)
-    builder = _Builder(dataset, graph, list(dataset.warnings) + list(sea_warnings))
+    builder = _Builder(dataset, graph,
+                       list(dataset.warnings) + world_notes + list(sea_warnings))
     progress("routing graph: nodes")
     builder.places()
     builder.borders()
@@ -354,6 +357,35 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
     for note in builder.warnings[len(dataset.warnings):]:  # the dataset's were logged on load
         log.warning("%s", note)
     return graph
+
+
+def check_world(dataset: Dataset) -> list[str]:
+    """A user dataset's rows against the world (:mod:`networks.plausibility`).
+
+    Ports on a coast and in their declared country, access lanes over water,
+    land links between their nodes and inside their countries. Part of
+    building (it needs the country polygons), so loading stays in the dataset
+    layer; ``data validate`` runs it through :func:`check_dataset`.
+
+    Returns
+    -------
+    list of str
+        Notes that do not stop the build (a port whose nearest coast is
+        another country's).
+
+    Raises
+    ------
+    DatasetErrors
+        One problem per implausible row.
+    """
+    from networks.plausibility import check_dataset as plausible
+
+    problems: list[DatasetError] = []
+    notes: list[str] = []
+    plausible(dataset.tables, dataset.files, problems, notes)
+    if problems:
+        raise DatasetErrors(problems)
+    return notes
 
 
 def check_sea_access(dataset: Dataset) -> None:
@@ -461,6 +493,7 @@ __all__ = [
     "cached_graph",
     "check_dataset",
     "check_sea_access",
+    "check_world",
     "graph_fingerprint",
     "load_graph",
     "validate_graph",

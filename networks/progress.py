@@ -13,6 +13,8 @@ import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+__all__ = ["report", "reporting"]
+
 _CALLBACK: contextvars.ContextVar[Callable[[str], None] | None] = contextvars.ContextVar(
     "bypass_progress", default=None
 )

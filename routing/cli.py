@@ -83,19 +83,27 @@ _HANDLER = _StderrHandler()
 
 
 def _setup_logging(quiet: bool) -> None:
-    """Route the library's ``logging`` warnings to stderr (``-q``: errors only)."""
+    """Route the library's ``logging`` warnings to stderr (``-q``: errors and cache trouble)."""
     for name in ("networks", "routing"):
         logger = logging.getLogger(name)
         if _HANDLER not in logger.handlers:
             logger.addHandler(_HANDLER)
-        logger.propagate = False
+        # Records still propagate: a host that configured the root logger (or
+        # pytest's caplog) sees them too; a plain shell has no root handler.
         logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    # Cache trouble costs every later run half a minute: said even with -q.
+    for name in ("networks.atomic", "networks.store"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @contextlib.contextmanager
 def _silenced() -> Iterator[None]:
-    """Hold library warnings back (a command that lists them itself)."""
-    loggers = [logging.getLogger(n) for n in ("networks", "routing")]
+    """Hold back the dataset and build warnings (``data validate`` lists them itself).
+
+    Cache warnings (an unwritable cache folder, a rejected cache file) still show.
+    """
+    loggers = [logging.getLogger(n) for n in ("networks.datasets", "networks.build",
+                                               "networks.plausibility")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)
@@ -148,7 +156,8 @@ def _dataset():
         err.print(
             f"[dim]{esc(state.data)}: using the default for "
             f"{esc(', '.join(dataset.filled_from_default))}"
-            "[/dim]"
+            "[/dim]",
+            soft_wrap=True,
         )
     return dataset  # its warnings were logged while loading (see _setup_logging)
 
@@ -249,11 +258,11 @@ SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 
 
 def _graph():
+    from networks.progress import reporting
     from networks.store import load_or_build  # no pandas on a warm start
 
     if state.data is not None:
         _dataset()  # says which files come from the default, before the build
-    from networks.progress import reporting
 
     with reporting(progress):  # first runs report from deep inside the build
         return load_or_build(state.data, _cold_build, progress=progress)
@@ -987,18 +996,19 @@ def report(
     from routing.report import node_attributes, write_report
 
     graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
-    found = None
+    sections = []
     if with_corridors:
         from routing.corridors import CORRIDOR_SCENARIOS
-        from routing.report_corridors import corridor_results
+        from routing.report_corridors import corridor_results, corridor_section
 
         progress("report: gateway corridors per pair and scenario...")
         scs = [comp.scenario, *[n for n in CORRIDOR_SCENARIOS if n != comp.scenario.name]]
         found = corridor_results(graph, comp.pairs, scs, comp.cargo_value,
                                  allow_hypothetical=not scheduled_only,
                                  strict_waters=strict_waters)
+        sections.append(corridor_section(found, node_attributes(graph), comp.names))
     progress("report: drawing maps...")
-    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), corridors=found)
+    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), sections=sections)
     s = comp.summary()
     out.print(f"wrote {esc(', '.join(str(p) for p in paths.values()))}")
     out.print(f"{s['pairs_us_free']} of {s['pairs']} pairs favour the US-free route under "
@@ -1022,6 +1032,31 @@ def bench(
     sys.stdout.write(report.markdown())
     if json_file is not None:
         write_json(report, json_file)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind (default loopback only).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    cors_origin: Annotated[list[str] | None, typer.Option(
+        "--cors-origin", help="Allow this web origin to call the API (repeatable; none by "
+        "default).")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0.1, max=600, help="Seconds one query may run before a 503.")] = 10.0,
+) -> None:
+    """The route planner's web page and JSON API (graph loaded once, read-only)."""
+    try:
+        from routing.web.server import serve as run_server
+    except ImportError as exc:
+        raise BypassError(f"bypass serve needs the web dependencies ({exc.name} is missing): "
+                          "pip install fastapi uvicorn") from exc
+
+    if state.data is not None:
+        _dataset()
+    progress("serve: loading the routing graph...")
+    run_server(host, port, state.data, cors_origins=cors_origin or (), timeout_s=timeout,
+               say=lambda m: err.print(m, highlight=False, markup=False))
 
 
 def write_table(frame, path: Path) -> None:

@@ -65,6 +65,9 @@ from .query import Objective, build_query, build_route, resolve_node
 from .results import Route
 from .scenarios import BUILTIN, Scenario, load_scenario
 
+__all__ = ["FAMILIES", "FAMILY_NAMES", "Corridor", "CorridorSet", "corridor_frame", "corridors",
+           "gateway_family", "gateway_port", "in_bond", "port_of", "region_of", "switch_table"]
+
 #: Region of Asian ports (the destination side).
 ASIA_REGION = "asia"
 #: Non-sea arc kinds that keep a box on board (a port call in a service rotation).

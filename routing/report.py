@@ -385,8 +385,8 @@ L.geoJSON(D.basemap, {interactive:false, style: f => ({
   color:'#9a9a9a', weight:0.6, fillColor: fills[f.properties.iso3] || D.land,
   fillOpacity:1})}).addTo(map);
 // Every string from the data is text, never markup: tooltips and popups are DOM
-// nodes whose text is set with createTextNode (a port named like an img tag with
-// an onerror attribute shows those characters). Leaflet takes an element wherever it takes HTML.
+// nodes whose text is set with createTextNode (a port named like an HTML tag
+// shows those characters). Leaflet takes an element wherever it takes HTML.
 const BR = {br: true};
 const bold = text => ({bold: String(text)});
 function content(parts) {
@@ -711,7 +711,7 @@ def write_report(
     *,
     scenarios: Sequence[Scenario] | None = None,
     node_attrs: dict[str, dict] | None = None,
-    corridors: Any = None,
+    sections: Sequence[str] = (),
 ) -> dict[str, Path]:
     """Write comparison.csv, comparison.parquet, report.html and map.png into ``out_dir``.
 
@@ -719,7 +719,9 @@ def write_report(
     ``out_dir`` and swapped in together at the end, so a failed or interrupted
     run leaves the previous report intact (never a new CSV beside an old map).
     ``scenarios`` (default: the shipped ones, plus the comparison's own if it
-    is not one of them) feed the scenario chart.
+    is not one of them) feed the scenario chart. ``sections`` are extra HTML
+    sections already rendered (and escaped) by their own modules, such as the
+    corridor section of :mod:`routing.report_corridors`, placed before the footer.
     """
     out = Path(out_dir)
     scs = list(scenarios) if scenarios is not None else builtin_scenarios()
@@ -727,11 +729,7 @@ def write_report(
         scs.append(comparison.scenario)
     summary = scenario_summary(comparison, scs)
     names = ("comparison.csv", "comparison.parquet", "report.html", "map.png")
-    extra = []
-    if corridors is not None:  # {pair: [CorridorSet per scenario]}: routing.report_corridors
-        from .report_corridors import corridor_section
-
-        extra.append(corridor_section(corridors, node_attrs, comparison.names))
+    extra = list(sections)  # pre-rendered, e.g. routing.report_corridors.corridor_section
     with staged_folder(out) as staging:
         write_frame(comparison.frame, staging / "comparison.csv")
         write_frame(comparison.frame, staging / "comparison.parquet")

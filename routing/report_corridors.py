@@ -27,6 +27,8 @@ from .corridors import (
 )
 from .scenarios import Scenario, load_scenario
 
+__all__ = ["corridor_data", "corridor_frame", "corridor_results", "corridor_section"]
+
 #: One colour per gateway family (colour-blind-safe Okabe-Ito palette).
 FAMILY_COLOURS = {
     "mx_pacific": "#009E73",

@@ -16,8 +16,9 @@ This is the only module that imports OR-Tools (lazily, for plans). It holds:
   cheaper) one, and exact ties to the lowest arc order over sorted ids, which
   does not depend on edge insertion order. Two routes whose float totals
   differ by less than 1e-6 unit per leg are ties by definition.
-* ``shortest_path``: a lexicographic shortest-path tree per origin
-  (``routing.trees``: scipy Dijkstra on exact integer weights, cached) for
+* ``routing.trees.shortest_path`` (trees build on this module): a
+  lexicographic shortest-path tree per origin (scipy Dijkstra on exact
+  integer weights, cached) for
   unconstrained queries; "via the US" uses a two-layer copy of the graph
   (layer 1 is entered by a US arc), so it is one tree too
   (``simple_layered_path``); only a walk that repeats a node falls back to the
@@ -68,8 +69,6 @@ __all__ = [
     "lower_bounds",
     "objective_arrays",
     "objective_weights",
-    "shortest_path",
-    "simple_layered_path",
 ]
 
 #: Integer resolution of every weight: 1e-6 of its unit.
@@ -406,51 +405,6 @@ def _dedupe(keys: Sequence[np.ndarray], cost: np.ndarray, arcs: np.ndarray) -> n
     return np.sort(arcs[order][first])
 
 
-def shortest_path(
-    c: Compiled, w: Weights, f: Filter, origin: int, dest: int, *, require_us: bool = False
-) -> list[int] | None:
-    """Min-composite path as arc ids, or None if unreachable.
-
-    A lexicographic shortest-path tree from ``origin`` (``routing.trees``:
-    scipy Dijkstra on exact integer weights, cached per origin so every
-    destination of that origin is a lookup). With ``require_us`` the path
-    must use a US arc: it runs from layer 0 of a two-layer graph to layer 1,
-    which only US arcs connect. The projected path may then revisit a node;
-    the caller checks simplicity. Raises ``trees.InexactError`` (an
-    ``ArithmeticError``) if totals leave the exact float range.
-    """
-    from . import trees
-
-    tree = trees.shortest_tree(c, w, f, origin, layered=require_us)
-    return tree.path(dest + c.n if require_us else dest)
-
-
-def simple_layered_path(
-    c: Compiled, w: Weights, f: Filter, origin: int, dest: int
-) -> list[int] | None:
-    """Best US-using path from the cached two-layer min-cost flow, when it is simple.
-
-    Why this is exact: the label search for ``require_us`` (one criterion, no
-    other resource) optimises over walks of the same two-layer state graph,
-    minus walks that re-enter the origin or pass the destination early. A
-    simple optimal walk is in that set too, so it is the label search's optimum
-    (same composite, so same primary and same tie-breaking secondary). When
-    the walk repeats a node, or the flow is irregular (a zero-cost cycle), this
-    returns None and the caller runs the label search, which then decides.
-    None also means "unreachable": the label search confirms it.
-    """
-    try:
-        arcs = shortest_path(c, w, f, origin, dest, require_us=True)
-    except ArithmeticError:
-        return None
-    if not arcs:
-        return None
-    heads = c.head[arcs].tolist()
-    if len(set(heads)) != len(heads) or origin in heads:
-        return None
-    return arcs
-
-
 # --------------------------------------------------------------------------- label setting
 
 
@@ -670,6 +624,26 @@ def label_search(
                 return None
             out.append(v)
         return tuple(out)
+
+    if not via_dims and dims == 2:  # the frontier's case, unrolled (hot loop)
+        zero = [0] * len(adj)
+        lb_a, lb_b = (x if x is not None else zero for x in lb_lists)
+        pre_a, pre_b = (x if x is not None else zero for x in pre_lists)
+        lim_a = limits[0] if limits[0] is not None else inf
+        lim_b = limits[1] if limits[1] is not None else inf
+
+        def fkey(node: int, vec: tuple[int, ...], us: bool, mask: int = 0
+                 ) -> tuple[int, ...] | None:
+            if us:
+                ha, hb = lb_a[node], lb_b[node]
+            else:
+                ha, hb = pre_a[node], pre_b[node]
+            if ha is None or hb is None:
+                return None
+            a, b = vec[0] + ha, vec[1] + hb
+            if a > lim_a or b > lim_b:
+                return None
+            return (a, b)
 
     start_vec = (0,) * dims
     start_via = via_bits.get(origin, 0)

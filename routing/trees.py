@@ -43,6 +43,9 @@ from scipy.sparse.csgraph import dijkstra
 
 from .solver import Compiled, Filter, Weights, arc_mask, arc_us
 
+__all__ = ["Tree", "best_join", "clear_trees", "path_to", "shortest_path", "shortest_tree",
+           "simple_layered_path", "tree_graph"]
+
 #: Floats hold integers exactly below 2**53; distances must stay below.
 _EXACT = float(2**52)
 #: Required nodes beyond this many go to the label search (orders grow as k!).
@@ -492,3 +495,46 @@ def _us_arc_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
             if best is not None and best[0] == bound:
                 return best
     return best
+
+
+def shortest_path(
+    c: Compiled, w: Weights, f: Filter, origin: int, dest: int, *, require_us: bool = False
+) -> list[int] | None:
+    """Min-composite path as arc ids, or None if unreachable.
+
+    A lexicographic shortest-path tree from ``origin`` (``routing.trees``:
+    scipy Dijkstra on exact integer weights, cached per origin so every
+    destination of that origin is a lookup). With ``require_us`` the path
+    must use a US arc: it runs from layer 0 of a two-layer graph to layer 1,
+    which only US arcs connect. The projected path may then revisit a node;
+    the caller checks simplicity. Raises :class:`InexactError` (an
+    ``ArithmeticError``) if totals leave the exact float range.
+    """
+    tree = shortest_tree(c, w, f, origin, layered=require_us)
+    return tree.path(dest + c.n if require_us else dest)
+
+
+def simple_layered_path(
+    c: Compiled, w: Weights, f: Filter, origin: int, dest: int
+) -> list[int] | None:
+    """Best US-using path from the cached two-layer min-cost flow, when it is simple.
+
+    Why this is exact: the label search for ``require_us`` (one criterion, no
+    other resource) optimises over walks of the same two-layer state graph,
+    minus walks that re-enter the origin or pass the destination early. A
+    simple optimal walk is in that set too, so it is the label search's optimum
+    (same composite, so same primary and same tie-breaking secondary). When
+    the walk repeats a node, or the flow is irregular (a zero-cost cycle), this
+    returns None and the caller runs the label search, which then decides.
+    None also means "unreachable": the label search confirms it.
+    """
+    try:
+        arcs = shortest_path(c, w, f, origin, dest, require_us=True)
+    except ArithmeticError:
+        return None
+    if not arcs:
+        return None
+    heads = c.head[arcs].tolist()
+    if len(set(heads)) != len(heads) or origin in heads:
+        return None
+    return arcs

@@ -211,7 +211,7 @@ def test_unwritable_cache_folder_warns_once_and_works(tmp_path, monkeypatch, cap
 
     monkeypatch.setattr(store, "_MEMO", {})
     monkeypatch.setattr("networks.atomic._WARNED", set())
-    with caplog.at_level(logging.WARNING, logger="networks.atomic"):
+    with caplog.at_level(logging.WARNING, logger="networks"):
         assert list(store.load_or_build(None, build).edges) == [("A", "B", "road")]
         assert list(store.load_or_build(None, build).edges) == [("A", "B", "road")]
         store._MEMO.clear()
@@ -219,6 +219,7 @@ def test_unwritable_cache_folder_warns_once_and_works(tmp_path, monkeypatch, cap
     assert builds == [1, 1]
     warned = [r for r in caplog.records if "not writable" in r.message]
     assert len(warned) == 1 and str(blocker / "cache") in warned[0].getMessage()
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == warned
 
 
 def _cold_run(cache: str, log_file: str, out: str) -> None:

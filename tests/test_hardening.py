@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -83,14 +84,21 @@ def _interrupt_report(out: Path, after: str, delay: float) -> tuple[int, str]:
     return proc.returncode, "".join(seen) + rest
 
 
+@pytest.fixture(scope="module")
+def earlier(comparison, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("earlier") / "R"
+    write_report(comparison, out)
+    return out
+
+
 @pytest.mark.parametrize(("after", "delay"), [
     ("compare: solving", 0.0),   # while solving
     ("report: drawing", 0.0),    # as the files start
     ("report: drawing", 0.4),    # while drawing and writing
 ])
-def test_ctrl_c_exits_130_and_leaves_the_old_report(comparison, tmp_path, after, delay):
+def test_ctrl_c_exits_130_and_leaves_the_old_report(earlier, tmp_path, after, delay):
     out = tmp_path / "R"
-    write_report(comparison, out)  # an earlier, complete report (status_quo)
+    shutil.copytree(earlier, out)  # an earlier, complete report (status_quo)
     before = _digests(out)
     rc, err = _interrupt_report(out, after, delay)
     if rc == 0:  # the run finished before the signal came: then it must be whole
@@ -249,3 +257,16 @@ def test_hostile_names_through_every_command(hostile, tmp_path, capsys, argv):
         if "--csv" in argv:
             text = (tmp_path / "route.csv").read_text(encoding="utf-8")
             assert "'-2+3+cmd" in text  # the GDL hub's name, neutralised
+
+
+def test_data_path_with_rich_markup_prints_literally(tmp_path, capsys):
+    """The 'using the default for ...' note names the --data path: markup in it is text."""
+    from networks import settings
+
+    root = tmp_path / "my[/dim]data[/b]"  # folders "my[", "dim]data[", "b]"
+    root.mkdir(parents=True)
+    shutil.copy(settings.DATA_DIR / "ports.csv", root / "ports.csv")
+    rc = main(["--data", str(root), "ports"])
+    captured = capsys.readouterr()
+    assert rc == 0, captured.err
+    assert f"{root}: using the default for" in " ".join(captured.err.split())

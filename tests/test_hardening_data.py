@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from networks import settings
-from networks.datasets import validate_dataset
+from networks.build import check_dataset
 
 DATA = settings.DATA_DIR
 
@@ -41,7 +41,7 @@ def _edit(root: Path, table: str, ident: str, **changes: str) -> None:
 
 
 def _errors(root: Path) -> list[str]:
-    problems, _ = validate_dataset(root)
+    problems, _ = check_dataset(root)
     return [str(p) for p in problems]
 
 
@@ -55,13 +55,24 @@ def _row(root: Path, table: str, ident: str) -> dict[str, str]:
 def clean_copy_validates(tmp_path_factory) -> None:
     """The shipped data, as a user's copy, passes every check (no false alarm)."""
     root = _copy(tmp_path_factory.mktemp("clean"))
-    problems, warnings = validate_dataset(root)
+    problems, warnings = check_dataset(root)
     assert problems == [], problems
     assert not [w for w in warnings if "declared country" in w], warnings
 
 
 def test_shipped_data_passes_the_plausibility_checks(clean_copy_validates):
     pass
+
+
+def test_port_far_out_at_sea_is_a_warning(tmp_path):
+    root = _copy(tmp_path)
+    _edit(root, "ports", "CNTAO", lat="30.0", lon="150.0")  # mid-Pacific
+    (root / "port_access.csv").write_text(
+        "\n".join(line for line in (root / "port_access.csv").read_text().splitlines()
+                  if not line.startswith("CNTAO")) + "\n")
+    problems, warnings = check_dataset(root)
+    assert not [p for p in problems if "CNTAO" in str(p)], problems
+    assert any("port CNTAO is" in w and "out at sea" in w for w in warnings), warnings
 
 
 def test_port_moved_inland_is_an_error(tmp_path):
@@ -76,7 +87,7 @@ def test_port_with_flipped_longitude_is_an_error(tmp_path):
     lon = float(_row(root, "ports", "CNSHA")["lon"])
     _edit(root, "ports", "CNSHA", lon=str(-lon))  # off Baja California, far from its lane
     errors = _errors(root)
-    assert any("CNSHA" in e and ("at sea" in e or "starts" in e) for e in errors), errors
+    assert any("access lane of port CNSHA starts" in e for e in errors), errors
 
 
 def test_mexican_port_with_flipped_longitude_is_an_error(tmp_path):
@@ -293,3 +304,87 @@ def test_unknown_avoid_country_is_an_error_with_suggestions(capsys):
     assert rc == 1 and "'ZZZ'" in capsys.readouterr().err
     assert main(["route", "--from", "MTY", "--to", "CNSHA", "--avoid-country", "gtm",
                  "--json"]) == 0
+
+
+# --------------------------------------------------------------------------- other edges
+
+
+def test_folder_without_any_dataset_file_is_an_error(tmp_path, capsys):
+    from routing.cli import main
+
+    (tmp_path / "notes.txt").write_text("not a dataset\n")
+    for argv in (["data", "validate", str(tmp_path)],
+                 ["--data", str(tmp_path), "route", "--from", "MTY", "--to", "CNSHA"]):
+        rc = main(argv)
+        err = capsys.readouterr().err
+        assert rc == 2 and "no dataset file in this folder" in err, err
+
+
+def test_fifo_table_is_an_error_not_a_hang(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    root = tmp_path / "data"
+    root.mkdir()
+    os.mkfifo(root / "hubs.csv")
+    os.mkfifo(root / "parameters.toml")
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    for argv in (["data", "validate", str(root)],
+                 ["--data", str(root), "route", "--from", "MTY", "--to", "CNSHA"]):
+        try:
+            done = subprocess.run([sys.executable, "-m", "routing.cli", *argv], env=env,
+                                  capture_output=True, text=True, timeout=20)
+        except subprocess.TimeoutExpired:
+            pytest.fail(f"{argv}: hung on a FIFO")
+        assert done.returncode == 2, done.stderr
+        assert "hubs.csv: is a named pipe (FIFO), not a regular file" in done.stderr
+        assert "parameters.toml: is a named pipe (FIFO)" in done.stderr or \
+            argv[0] == "--data"
+        assert "Traceback" not in done.stderr
+
+
+def test_route_does_not_read_demand(tmp_path, capsys):
+    """demand.csv is lazy: a broken (or huge) one does not touch route, but compare sees it."""
+    from networks.datasets import load_dataset
+    from routing.cli import main
+
+    root = tmp_path / "data"
+    root.mkdir()
+    (root / "demand.csv").write_text("origin,destination,teu_per_year,source\n"
+                                     "MTY,CNSHA,lots,x\n", encoding="utf-8")
+    dataset = load_dataset(root)
+    assert "demand" in dataset.tables and "demand" not in dataset.tables.loaded()
+    rc = main(["-q", "--data", str(root), "route", "--from", "MTY", "--to", "CNSHA", "--json"])
+    assert rc == 0, capsys.readouterr().err
+    capsys.readouterr()
+    rc = main(["-q", "--data", str(root), "compare", "--from", "MTY", "--to", "CNSHA"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "demand.csv:2 field 'teu_per_year': not a number" in err, err
+    problems, _ = check_dataset(root)
+    assert [p.field for p in problems] == ["teu_per_year"]
+
+
+def test_demand_validation_streams_in_bounded_memory(tmp_path):
+    """Validation checks demand row by row: peak memory does not grow with the file."""
+    import tracemalloc
+
+    from networks.datasets import read_table, stream_check_csv
+    from networks.schema import DEMAND
+
+    path = tmp_path / "demand.csv"
+    row = "MTY,CNSHA,60000,40000,ILLUSTRATIVE: " + "x" * 300 + "\n"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("origin,destination,teu_per_year,cargo_value_usd_per_teu,source\n")
+        fh.write(row * 30_000)  # about 10 MB
+        fh.write("MTY,CNSHA,-5,40000,bad row\n")
+    problems: list = []
+    tracemalloc.start()
+    stream_check_csv(DEMAND, path, {"hubs": {"MTY"}, "ports": {"CNSHA"}}, problems)
+    _, streamed_peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert [(p.row, p.field) for p in problems] == [(30_002, "teu_per_year")]
+    same: list = []
+    read_table(DEMAND, path, same)
+    assert [str(p) for p in same] == [str(p) for p in problems]  # same messages
+    assert streamed_peak < 2_000_000, streamed_peak  # ~10 MB file, < 2 MB held

@@ -42,7 +42,8 @@ def report(tmp_path_factory) -> Path:
     comp = compare(graph, ["MTY", "GDL"], ["CNSHA", "KRPUS"], "duty_25pct")
     res = corridor_results(graph, comp.pairs, SCENARIOS, allow_hypothetical=True)
     out = tmp_path_factory.mktemp("corridor-report")
-    write_report(comp, out, node_attrs=node_attributes(graph), corridors=res)
+    attrs = node_attributes(graph)
+    write_report(comp, out, node_attrs=attrs, sections=[corridor_section(res, attrs, comp.names)])
     return out / "report.html"
 
 
