@@ -172,7 +172,8 @@ def ports(json_: JsonOption = False) -> None:
     dataset = _dataset()
     table = dataset.ports
     cols = ["locode", "name", "country", "region", "role", "lat", "lon",
-            "capacity_teu_per_year", "handling_usd_per_teu", "dwell_h"]
+            "capacity_teu_per_year", "capacity_basis", "handling_usd_per_teu",
+            "export_dwell_h", "import_dwell_h"]
     rows = table[cols].reset_index(drop=True).sort_values("locode")
     if json_:
         _emit_json(
@@ -182,17 +183,19 @@ def ports(json_: JsonOption = False) -> None:
             ]
         )
         return
-    t = Table(title=f"{len(rows)} ports", show_lines=False)
+    t = Table(title=f"{len(rows)} ports (dwell h: export/import)", show_lines=False)
     for c, label in [("locode", "LOCODE"), ("name", "name"), ("country", "country"),
                      ("region", "region"), ("role", "role"),
                      ("capacity_teu_per_year", "capacity TEU/yr"),
-                     ("handling_usd_per_teu", "handling USD/TEU"), ("dwell_h", "dwell h")]:
+                     ("handling_usd_per_teu", "handling USD/TEU"),
+                     ("export_dwell_h", "dwell h")]:
         t.add_column(label, justify="right" if c.endswith(("year", "teu", "_h")) else "left")
     for r in rows.itertuples():
         cap = "unlimited" if r.capacity_teu_per_year != r.capacity_teu_per_year else (
             f"{r.capacity_teu_per_year:,.0f}")
         t.add_row(*map(esc, (r.locode, r.name, r.country, r.region, r.role)), cap,
-                  f"{r.handling_usd_per_teu:,.0f}", f"{r.dwell_h:g}")
+                  f"{r.handling_usd_per_teu:,.0f}",
+                  f"{r.export_dwell_h:g}/{r.import_dwell_h:g}")
     out.print(t)
 
 
@@ -341,6 +344,11 @@ def _legs_table(route, title: str) -> Table:
     return t
 
 
+def _in_bond_note(route) -> str:
+    """The words every output uses for a Mexican box crossing US land to a non-US port."""
+    return " (through the US in bond)" if route.totals.get("in_bond") else ""
+
+
 def _side_payload(route) -> dict | None:
     return None if route is None else route.to_dict()
 
@@ -423,11 +431,12 @@ def route(
         out.print()
         out.print(_legs_table(r, f"{title}: {r.totals['cost_usd_per_teu']:,.0f} USD/TEU, "
                                  f"{r.totals['time_days']:.1f} days via "
-                                 f"{esc(' -> '.join(r.totals['ports']))}"))
+                                 f"{esc(' -> '.join(r.totals['ports']))}{_in_bond_note(r)}"))
         for i, alt in enumerate(extra.get(side, [])[1:], start=2):
             tt = alt.totals
             out.print(f"  alternative {i}: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
-                      f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}")
+                      f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}"
+                      f"{_in_bond_note(alt)}")
     if ruled_out is not None:
         tt = ruled_out.totals
         out.print(f"\n--strict-waters rules out the default rule's US-free best: "
@@ -438,7 +447,8 @@ def route(
         tt = best_any.totals
         out.print(f"\nBest route allowed to use the US: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
                   f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}"
-                  f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}")
+                  f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}"
+                  f"{_in_bond_note(best_any)}")
     a, b = result["us_free"], result["via_us"]
     if a is not None and b is not None:
         dc = a.totals["cost_usd_per_teu"] - b.totals["cost_usd_per_teu"]
