@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 from networks.sea import SeaLeg, unwrap
 
+__all__ = ["Ride", "Service", "parse_services", "ride_time_h", "rides", "sensible"]
+
 log = logging.getLogger(__name__)
 
 
@@ -85,12 +87,17 @@ def _transit_days(text) -> dict[tuple[str, str], float]:
     return out
 
 
-def parse_services(table, known_ports) -> tuple[list[Service], list[str]]:
+def parse_services(table, known_ports, *, expected_missing: frozenset[str] = frozenset()
+                   ) -> tuple[list[Service], list[str]]:
     """Services of a ``services`` table, keeping only calls at ``known_ports``.
 
     A call at a port the dataset lacks drops out of the rotation (the ship is
     taken to sail straight to the next known call), with one warning per
     service; a service left with fewer than two distinct calls is dropped.
+    Calls at ``expected_missing`` ports (those the embedded dataset knowingly
+    leaves out: Dalian, Xiamen, ...) are logged at INFO level only, so the
+    default dataset runs without warnings while a researcher who drops a port
+    is told which rotations lost a call.
     """
     known = set(known_ports)
     services: list[Service] = []
@@ -113,8 +120,11 @@ def parse_services(table, known_ports) -> tuple[list[Service], list[str]]:
                    "(not in the ports table)")
             if len(set(dedup)) < 2:
                 msg += "; fewer than two calls remain, service left out"
-            warnings.append(msg)
-            log.warning(msg)
+            if len(set(dedup)) < 2 or not set(missing) <= expected_missing:
+                warnings.append(msg)
+                log.warning(msg)
+            else:
+                log.info(msg)
         if len(set(dedup)) < 2:
             continue
         ops = tuple(o.strip() for o in str(r.operators).split(";") if o.strip())

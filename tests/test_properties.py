@@ -174,7 +174,12 @@ def test_via_us_fast_path_is_the_label_search(graph, objective, strict):
             with pytest.raises(BypassError):
                 best_arcs(q)
             continue
-        assert best_arcs(q) == list(labels[0].arcs), (o, d)
+        fast, exact = best_arcs(q), list(labels[0].arcs)
+        comp = q.weights.composite
+        # Same composite optimum (cost, then time). Two services with identical figures
+        # (Houston's TP18 and TP88 to Busan) are a true tie, which either may take.
+        assert int(comp[fast].sum()) == int(comp[exact].sum()), (o, d)
+        assert bool(solver.arc_us(q.c, strict)[fast].any()), (o, d)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
