@@ -16,9 +16,11 @@ legs into :class:`Ride` records; :mod:`networks.build` makes edges of them.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from networks.errors import DatasetError
 from networks.sea import SeaLeg, unwrap
 
 log = logging.getLogger(__name__)
@@ -74,14 +76,22 @@ class Ride:
         return self.calls[1:-1]
 
 
-def _transit_days(text) -> dict[tuple[str, str], float]:
+_TRANSIT = re.compile(r"^\s*([A-Z]{2}[A-Z2-9]{3})\s*>\s*([A-Z]{2}[A-Z2-9]{3})\s*=\s*"
+                      r"([0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+def _transit_days(text, service: str) -> dict[tuple[str, str], float]:
+    """``'CNTAO>MXESE=15;...'`` as a dict; a malformed entry is a dataset error."""
     out: dict[tuple[str, str], float] = {}
     if not isinstance(text, str) or not text.strip():
         return out
     for part in text.split(";"):
-        pair, days = part.split("=")
-        a, b = pair.split(">")
-        out[(a.strip(), b.strip())] = float(days)
+        m = _TRANSIT.match(part)
+        if m is None:
+            raise DatasetError("services.csv", f"service {service}: bad transit_days entry",
+                               field="transit_days", value=part.strip()[:40],
+                               expected="FROM>TO=days with UN/LOCODEs, e.g. CNTAO>MXESE=15")
+        out[(m.group(1), m.group(2))] = float(m.group(3))
     return out
 
 
@@ -121,7 +131,7 @@ def parse_services(table, known_ports) -> tuple[list[Service], list[str]]:
         services.append(Service(
             name=str(r.service), operators=ops, calls=tuple(dedup),
             sailings_per_week=float(r.sailings_per_week),
-            transit_days=_transit_days(getattr(r, "transit_days", None)),
+            transit_days=_transit_days(getattr(r, "transit_days", None), str(r.service)),
             source=str(r.source),
         ))
     return services, warnings

@@ -197,3 +197,14 @@ def test_canal_tolls_are_charged_on_both_canals():
                                  + parameter(params, "ocean.suez_toll_usd_per_teu"))
     assert hours > 0 and parameter(params, "ocean.suez_toll_usd_per_teu") > 0
     assert costs.canal_figures(params, ()) == (0.0, 0.0)
+
+
+def test_a_malformed_transit_days_entry_is_a_dataset_error():
+    from networks.errors import DatasetError
+
+    table = pd.DataFrame({
+        "service": ["A"], "operators": ["X"], "rotation": ["CNSHA;MXZLO"],
+        "sailings_per_week": [1.0], "transit_days": ["CNSHA>MXZLO=twenty"], "source": ["s"],
+    })
+    with pytest.raises(DatasetError, match="bad transit_days entry"):
+        services.parse_services(table, {"CNSHA", "MXZLO"})
