@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from networks.errors import DatasetError
 from networks.sea import SeaLeg, unwrap
 
+__all__ = ["Ride", "Service", "parse_services", "ride_time_h", "rides", "sensible"]
+
 log = logging.getLogger(__name__)
 
 
