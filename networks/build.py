@@ -170,8 +170,8 @@ class _Builder:
             country = _node_country(r.lon, r.lat, PORT_TOLERANCE_KM, r.country)
             cap = r.capacity_teu_per_year
             attrs = dict(name=r.name, country=country, lon=r.lon, lat=r.lat, region=r.region,
-                         role=r.role)
-            if cap is not None and cap == cap:
+                         role=r.role, capacity_basis=r.capacity_basis)
+            if cap is not None and cap == cap:  # NaN: the user's literal `unlimited`
                 attrs["capacity_teu_per_year"] = float(cap)
             self.add_node(r.locode, kind="port", **attrs)
             # Berths of the hypothetical layer (direct legs with no service, opt-in).
@@ -180,10 +180,10 @@ class _Builder:
                               country=country, lon=r.lon, lat=r.lat, region=r.region)
             charges = self.charges(r.locode)
             self.transfer(r.locode, f"{r.locode}:out", "load",
-                          costs.port_transfer(self.params, charges["export"], r.dwell_h),
+                          costs.port_transfer(self.params, charges["export"], r.export_dwell_h),
                           both_ways=False)
             self.transfer(f"{r.locode}:in", r.locode, "discharge",
-                          costs.port_transfer(self.params, charges["import"], 0.0),
+                          costs.port_transfer(self.params, charges["import"], r.import_dwell_h),
                           both_ways=False)
             # Land links meet at the gate, so traffic driving past a port town
             # does not pass through its terminal (nor count against capacity).
@@ -210,13 +210,17 @@ class _Builder:
                               countries=pair, lon=r.lon, lat=r.lat, border=r.id)
             modes = [m.strip() for m in str(r.modes).split(";") if m.strip()]
             for mode in modes:
-                h = getattr(r, f"crossing_h_{mode}", None)
-                fee = getattr(r, f"fee_usd_per_teu_{mode}", None)
+                def cell(name: str, row=r, mode=mode) -> float | None:
+                    v = getattr(row, f"{name}_{mode}", None)
+                    return None if v is None or v != v else float(v)
+
                 figures = costs.border_crossing(
-                    self.params, mode,
-                    None if h is None or h != h else h,
-                    None if fee is None or fee != fee else fee,
+                    self.params, mode, cell("crossing_h"), cell("fee_usd_per_teu"),
+                    customs_h=cell("customs_h"), interchange_h=cell("interchange_h"),
                 )
+                cap = cell("capacity_teu_per_year")
+                if cap is not None:
+                    figures["capacity_teu_per_year"] = cap
                 self.transfer(f"{r.id}:{pair[0]}", f"{r.id}:{pair[1]}", f"border-{mode}",
                               figures, both_ways=True)
                 for side in pair:
@@ -298,7 +302,8 @@ class _Builder:
         """
         ports = self.dataset.ports
         region = dict(zip(ports["locode"], ports["region"], strict=True))
-        dwell = dict(zip(ports["locode"], ports["dwell_h"], strict=True))
+        export_dwell = dict(zip(ports["locode"], ports["export_dwell_h"], strict=True))
+        import_dwell = dict(zip(ports["locode"], ports["import_dwell_h"], strict=True))
         for (a, b), leg in sorted(legs.items()):
             lane = costs.ocean_lane(region[a], region[b])
             if lane is None:
@@ -335,8 +340,8 @@ class _Builder:
             for svc in svcs:
                 wait = costs.headway_wait_h(svc.sailings_per_week)
                 self.transfer(port, f"{port}:{svc.name}:out", "load",
-                              costs.port_transfer(self.params, ch["export"], float(dwell[port]),
-                                                  wait),
+                              costs.port_transfer(self.params, ch["export"],
+                                                  float(export_dwell[port]), wait),
                               both_ways=False)
                 self.graph.edges[port, f"{port}:{svc.name}:out", "load"]["services"] = (
                     svc.name,)
@@ -344,7 +349,8 @@ class _Builder:
             ch = self.charges(port)
             for svc in svcs:
                 self.transfer(f"{port}:{svc.name}:in", port, "discharge",
-                              costs.port_transfer(self.params, ch["import"], 0.0),
+                              costs.port_transfer(self.params, ch["import"],
+                                                  float(import_dwell[port])),
                               both_ways=False)
                 for onward in boards.get(port, []):
                     if onward.name == svc.name:

@@ -8,6 +8,7 @@ and source in ``parameters.toml``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 
 from networks.params import parameter
@@ -22,6 +23,7 @@ __all__ = [
     "port_transfer",
     "rail_ramp",
     "sea_edge",
+    "truck_hours",
 ]
 
 #: Ocean trade (rate and CO2 lane) of a sea edge, by (origin region, destination region).
@@ -87,13 +89,42 @@ def _country_value(params: Mapping, key: str, country: str) -> float:
         return parameter(params, f"{key}.MEX")
 
 
+def truck_hours(params: Mapping, country: str, driving_h: float) -> float:
+    """Elapsed hours of a truck leg with ``driving_h`` of driving, under the legal limits.
+
+    Mexico (NOM-087-SCT-2-2017) and the US (FMCSA hours of service) cap the
+    driving of one shift and require rest between shifts and short breaks
+    within one; a planner counts them, so a 1,285 km run is not 25.7 h
+    non-stop. The driving is split into shifts of at most ``max_driving_h``
+    joined by ``rest_h``; every full ``break_every_h`` of driving inside a shift
+    (short of its end) adds a ``break_h`` pause.
+    """
+    if driving_h <= 0.0:
+        return 0.0
+    max_drive = _country_value(params, "road.hos.max_driving_h", country)
+    rest = _country_value(params, "road.hos.rest_h", country)
+    every = _country_value(params, "road.hos.break_every_h", country)
+    brk = _country_value(params, "road.hos.break_h", country)
+    shifts = math.ceil(driving_h / max_drive - 1e-9)
+    pauses = 0
+    left = driving_h
+    for _ in range(shifts):
+        shift = min(left, max_drive)
+        pauses += max(math.ceil(shift / every - 1e-9) - 1, 0)
+        left -= shift
+    return driving_h + (shifts - 1) * rest + pauses * brk
+
+
 def land_edge(params: Mapping, mode: str, country: str, distance_km: float) -> dict[str, float]:
-    """Line-haul by rail or road within one country."""
+    """Line-haul by rail or road within one country; trucks keep the driving-hour rules."""
     speed = _country_value(params, f"{mode}.speed_kmh", country)
     rate = _country_value(params, f"{mode}.cost_usd_per_teu_km", country)
     g_per_km = parameter(params, f"co2.g_per_teu_km.{mode}")
+    hours = distance_km / speed
+    if mode == "road":
+        hours = truck_hours(params, country, hours)
     return {
-        "time_h": distance_km / speed,
+        "time_h": hours,
         "cost_usd_per_teu": distance_km * rate,
         "co2_kg_per_teu": distance_km * g_per_km / 1000.0,
     }
@@ -172,12 +203,37 @@ def rail_ramp(params: Mapping) -> dict[str, float]:
 
 
 def border_crossing(
-    params: Mapping, mode: str, crossing_h: float | None, fee_usd: float | None
+    params: Mapping,
+    mode: str,
+    crossing_h: float | None,
+    fee_usd: float | None,
+    customs_h: float | None = None,
+    interchange_h: float | None = None,
 ) -> dict[str, float]:
-    """Crossing a land border: the crossing's own time and fees, else the defaults."""
+    """Crossing a land border: crossing + customs/broker + (rail) interchange, plus fees.
+
+    Each step takes the crossing's own figure (borders.csv) or else the
+    ``border.default_*`` parameter. The steps are also returned separately
+    (``crossing_h``, ``customs_h``, ``interchange_h``) so outputs can show them.
+    """
     if crossing_h is None:
         crossing_h = parameter(params, f"border.default_crossing_h.{mode}")
     if fee_usd is None:
         fee_usd = parameter(params, f"border.default_fee_usd_per_teu.{mode}")
-    return {"time_h": float(crossing_h), "cost_usd_per_teu": float(fee_usd),
-            "co2_kg_per_teu": 0.0}
+    if customs_h is None:
+        customs_h = _optional(params, f"border.default_customs_h.{mode}")
+    if interchange_h is None:
+        interchange_h = (_optional(params, "border.default_interchange_h.rail")
+                         if mode == "rail" else 0.0)
+    steps = {"crossing_h": float(crossing_h), "customs_h": float(customs_h),
+             "interchange_h": float(interchange_h)}
+    return {"time_h": sum(steps.values()), "cost_usd_per_teu": float(fee_usd),
+            "co2_kg_per_teu": 0.0, **steps}
+
+
+def _optional(params: Mapping, key: str) -> float:
+    """A parameter a dataset may leave out (0 when absent: the step is not modelled)."""
+    try:
+        return parameter(params, key)
+    except Exception:  # noqa: BLE001 - an older parameters file without the step
+        return 0.0

@@ -14,6 +14,8 @@ dataset, measured 2026-12-01, so only real mistakes trip them):
 - ``MAX_COAST_KM``: the farthest shipped port from the Natural Earth 10m
   coastline is Shanghai (Yangshan island terminal, 26 km: the island is not
   in the 10m outlines); river ports farther up are given an access lane.
+  Farther inland is an error; farther out at sea only a warning (offshore
+  terminals exist, e.g. Cayo Arcas, 184 km off Campeche, in searoute's list).
 - ``MAX_LANE_START_KM``: the first waypoint of a shipped access lane is at
   most 20 km from its quay.
 - ``MAX_LANE_LAND_KM``: shipped lanes cross at most 4 km of land (the quay
@@ -95,12 +97,17 @@ def check_ports(ports: pd.DataFrame, file: str, problems: list[DatasetError],
             continue  # already reported (schema, sea access)
         inside, nearest, km = coast(lon, lat)
         where = f"{lat:g}, {lon:g}"
-        if km > MAX_COAST_KM:
-            what = f"{km:,.0f} km inland" if inside else f"{km:,.0f} km out at sea"
+        if km > MAX_COAST_KM and inside:
             problems.append(DatasetError(
-                file, f"port {code} is {what}", row=int(line), field="lat/lon", value=where,
+                file, f"port {code} is {km:,.0f} km inland", row=int(line), field="lat/lon",
+                value=where,
                 expected=f"a quay within {MAX_COAST_KM:g} km of the coast (check lat/lon "
                          "and the sign of lon: west is negative)"))
+            continue
+        if km > MAX_COAST_KM:  # offshore terminals exist (Cayo Arcas): a warning
+            warnings.append(f"{file}:{int(line)} port {code} is {km:,.0f} km out at sea "
+                            f"({where}); an offshore terminal, or check lat/lon and the sign "
+                            "of lon")
             continue
         if inside is not None and inside != _fold(country):
             problems.append(DatasetError(

@@ -65,6 +65,9 @@ class Field:
     pattern: str | None = None
     nullable: bool = False  # an empty cell is allowed (means "unknown" / default)
     exclusive_minimum: bool = False  # the value must be > minimum (a speed, a distance)
+    #: words accepted in a numeric column instead of a number (read as NaN), e.g.
+    #: ``unlimited`` for a capacity a user dataset chooses not to bound
+    literals: tuple[str, ...] = ()
 
     def range_text(self) -> str:
         """The allowed range as written in messages and docs, e.g. ``> 0 .. 20000``."""
@@ -133,7 +136,7 @@ PORTS = TableSchema(
             "region",
             "str",
             "trade region (decides the ocean rate lane)",
-            allowed=("mx_pacific", "mx_gulf", "ca_pacific", "us_pacific", "asia"),
+            allowed=("mx_pacific", "mx_gulf", "ca_pacific", "us_pacific", "us_gulf", "asia"),
         ),
         Field(
             "role", "str", "role in the network", allowed=("origin", "transshipment", "destination")
@@ -143,17 +146,28 @@ PORTS = TableSchema(
         Field(
             "capacity_teu_per_year",
             "float",
-            "container capacity (empty: unlimited)",
+            "container capacity; the literal `unlimited` opts a user dataset out of the "
+            "bound (the default dataset must give a number)",
             unit="TEU/year",
             minimum=0.0,
             exclusive_minimum=True,
             maximum=MAX_TEU_PER_YEAR,
-            nullable=True,
+            literals=("unlimited",),
+        ),
+        Field(
+            "capacity_basis",
+            "str",
+            "what the capacity figure measures",
+            allowed=("total_throughput", "export_side", "nameplate", "unlimited"),
         ),
         Field("handling_usd_per_teu", "float", "terminal handling per lift", unit="USD/TEU",
               minimum=0.0, maximum=MAX_CHARGE_USD_PER_TEU),
-        Field("dwell_h", "float", "typical container dwell before loading", unit="h",
-              minimum=0.0, maximum=MAX_WAIT_H),
+        Field("export_dwell_h", "float",
+              "typical dwell of an export box from gate-in to loading (origin port)",
+              unit="h", minimum=0.0, maximum=MAX_WAIT_H),
+        Field("import_dwell_h", "float",
+              "typical dwell of an import box from discharge to gate-out (destination port)",
+              unit="h", minimum=0.0, maximum=MAX_WAIT_H),
         SOURCE,
     ),
 )
@@ -215,6 +229,24 @@ BORDERS = TableSchema(
         Field("fee_usd_per_teu_rail", "float", "rail crossing fees (empty: default)",
               unit="USD/TEU", minimum=0.0, maximum=MAX_CHARGE_USD_PER_TEU, required=False,
               nullable=True),
+        Field("customs_h_road", "float",
+              "customs / broker step for a truck (empty: default)", unit="h",
+              minimum=0.0, maximum=MAX_WAIT_H, required=False, nullable=True),
+        Field("customs_h_rail", "float",
+              "customs step for a train (empty: default)", unit="h",
+              minimum=0.0, maximum=MAX_WAIT_H, required=False, nullable=True),
+        Field("interchange_h_rail", "float",
+              "handover between the railways of the two sides (empty: default; 0 where one "
+              "railway runs through)", unit="h", minimum=0.0, maximum=MAX_WAIT_H,
+              required=False, nullable=True),
+        Field("capacity_teu_per_year_road", "float",
+              "published truck crossing capacity as TEU (empty: none published, unbounded)",
+              unit="TEU/year", minimum=0.0, exclusive_minimum=True, maximum=MAX_TEU_PER_YEAR,
+              required=False, nullable=True),
+        Field("capacity_teu_per_year_rail", "float",
+              "published rail crossing capacity as TEU (empty: none published, unbounded)",
+              unit="TEU/year", minimum=0.0, exclusive_minimum=True, maximum=MAX_TEU_PER_YEAR,
+              required=False, nullable=True),
         SOURCE,
     ),
 )
@@ -399,9 +431,10 @@ DEFAULT_RULES = (
     "country is skipped",
     "inland (dry) ports farther than 200 km from the sea network are skipped",
     "role: mx_* -> origin, ca_pacific/us_pacific -> transshipment, asia -> destination",
-    "handling_usd_per_teu, dwell_h: the median of the default dataset's ports of the "
-    "same region",
-    "capacity_teu_per_year: empty (unlimited; the sources carry no capacity)",
+    "handling_usd_per_teu, export_dwell_h, import_dwell_h: the median of the default "
+    "dataset's ports of the same region",
+    "capacity_teu_per_year: the literal `unlimited` with capacity_basis `unlimited` (the "
+    "sources carry no capacity; replace it with a sourced figure to bound the port)",
 )
 
 
@@ -502,11 +535,25 @@ PARAMETERS = TomlSchema(
         TomlKey("road.speed_kmh.MEX", "km/h", "truck average speed, Mexico"),
         TomlKey("road.speed_kmh.USA", "km/h", "truck average speed, US", required=False),
         TomlKey("road.speed_kmh.CAN", "km/h", "truck average speed, Canada", required=False),
+        TomlKey("road.hos.max_driving_h.MEX", "h", "truck driving per shift (NOM-087); "
+                "`.USA`, `.CAN` likewise", required=False),
+        TomlKey("road.hos.rest_h.MEX", "h", "truck rest between shifts; per country",
+                required=False),
+        TomlKey("road.hos.break_every_h.MEX", "h", "driving before a short break; per country",
+                required=False),
+        TomlKey("road.hos.break_h.MEX", "h", "short break length; per country", required=False),
         TomlKey("transfer.interchange_usd_per_teu", "USD/TEU", "rail <-> truck lift"),
         TomlKey("transfer.interchange_h", "h", "rail <-> truck interchange time",
                 required=False),
         TomlKey("border.default_crossing_h.road", "h", "road border time (crossing default)"),
         TomlKey("border.default_crossing_h.rail", "h", "rail border time (crossing default)"),
+        TomlKey("border.default_customs_h.road", "h",
+                "customs / broker step at a truck crossing (crossing default)", required=False),
+        TomlKey("border.default_customs_h.rail", "h",
+                "customs step at a rail crossing (crossing default)", required=False),
+        TomlKey("border.default_interchange_h.rail", "h",
+                "railway-to-railway handover at a rail crossing (crossing default)",
+                required=False),
         TomlKey("border.default_fee_usd_per_teu.road", "USD/TEU",
                 "road border fees (crossing default)"),
         TomlKey("border.default_fee_usd_per_teu.rail", "USD/TEU",
@@ -614,6 +661,14 @@ PARAMETER_BOUNDS: tuple[Bound, ...] = (
     Bound("transfer.interchange_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
     Bound("transfer.interchange_h", "h", 0.0, MAX_WAIT_H),
     Bound("border.default_crossing_h", "h", 0.0, MAX_WAIT_H),
+    Bound("border.default_customs_h", "h", 0.0, MAX_WAIT_H),
+    Bound("border.default_interchange_h", "h", 0.0, MAX_WAIT_H),
+    Bound("road.hos.max_driving_h", "h", 0.0, 24.0, True,
+          "driving per shift cannot exceed a day (and the shift count divides by it)"),
+    Bound("road.hos.rest_h", "h", 0.0, 168.0, why="a week"),
+    Bound("road.hos.break_every_h", "h", 0.0, 24.0, True,
+          "a driving spell cannot exceed a day (and the break count divides by it)"),
+    Bound("road.hos.break_h", "h", 0.0, 24.0, why="a day"),
     Bound("border.default_fee_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
     Bound("co2.g_per_teu_km", "g CO2e/TEU-km", 0.0, 1e4,
           "ten times a truck's intensity (about 1,000 g per TEU-km)"),

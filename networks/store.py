@@ -291,7 +291,7 @@ def _read(path: Path, fingerprint: str) -> _Payload | None:
     """The checked cache file, or None (missing, or corrupt/foreign: logged)."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # no cache yet (or no cache folder)
         return None
     except OSError as exc:
         log.warning("graph cache %s unreadable (%s); rebuilding", path, exc.strerror)

@@ -83,19 +83,27 @@ _HANDLER = _StderrHandler()
 
 
 def _setup_logging(quiet: bool) -> None:
-    """Route the library's ``logging`` warnings to stderr (``-q``: errors only)."""
+    """Route the library's ``logging`` warnings to stderr (``-q``: errors and cache trouble)."""
     for name in ("networks", "routing"):
         logger = logging.getLogger(name)
         if _HANDLER not in logger.handlers:
             logger.addHandler(_HANDLER)
-        logger.propagate = False
+        # Records still propagate: a host that configured the root logger (or
+        # pytest's caplog) sees them too; a plain shell has no root handler.
         logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    # Cache trouble costs every later run half a minute: said even with -q.
+    for name in ("networks.atomic", "networks.store"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @contextlib.contextmanager
 def _silenced() -> Iterator[None]:
-    """Hold library warnings back (a command that lists them itself)."""
-    loggers = [logging.getLogger(n) for n in ("networks", "routing")]
+    """Hold back the dataset and build warnings (``data validate`` lists them itself).
+
+    Cache warnings (an unwritable cache folder, a rejected cache file) still show.
+    """
+    loggers = [logging.getLogger(n) for n in ("networks.datasets", "networks.build",
+                                               "networks.plausibility")]
     levels = [lg.level for lg in loggers]
     for lg in loggers:
         lg.setLevel(logging.ERROR)
@@ -164,7 +172,8 @@ def ports(json_: JsonOption = False) -> None:
     dataset = _dataset()
     table = dataset.ports
     cols = ["locode", "name", "country", "region", "role", "lat", "lon",
-            "capacity_teu_per_year", "handling_usd_per_teu", "dwell_h"]
+            "capacity_teu_per_year", "capacity_basis", "handling_usd_per_teu",
+            "export_dwell_h", "import_dwell_h"]
     rows = table[cols].reset_index(drop=True).sort_values("locode")
     if json_:
         _emit_json(
@@ -174,17 +183,19 @@ def ports(json_: JsonOption = False) -> None:
             ]
         )
         return
-    t = Table(title=f"{len(rows)} ports", show_lines=False)
+    t = Table(title=f"{len(rows)} ports (dwell h: export/import)", show_lines=False)
     for c, label in [("locode", "LOCODE"), ("name", "name"), ("country", "country"),
                      ("region", "region"), ("role", "role"),
                      ("capacity_teu_per_year", "capacity TEU/yr"),
-                     ("handling_usd_per_teu", "handling USD/TEU"), ("dwell_h", "dwell h")]:
+                     ("handling_usd_per_teu", "handling USD/TEU"),
+                     ("export_dwell_h", "dwell h")]:
         t.add_column(label, justify="right" if c.endswith(("year", "teu", "_h")) else "left")
     for r in rows.itertuples():
         cap = "unlimited" if r.capacity_teu_per_year != r.capacity_teu_per_year else (
             f"{r.capacity_teu_per_year:,.0f}")
         t.add_row(*map(esc, (r.locode, r.name, r.country, r.region, r.role)), cap,
-                  f"{r.handling_usd_per_teu:,.0f}", f"{r.dwell_h:g}")
+                  f"{r.handling_usd_per_teu:,.0f}",
+                  f"{r.export_dwell_h:g}/{r.import_dwell_h:g}")
     out.print(t)
 
 
@@ -249,11 +260,11 @@ SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 
 
 def _graph():
+    from networks.progress import reporting
     from networks.store import load_or_build  # no pandas on a warm start
 
     if state.data is not None:
         _dataset()  # says which files come from the default, before the build
-    from networks.progress import reporting
 
     with reporting(progress):  # first runs report from deep inside the build
         return load_or_build(state.data, _cold_build, progress=progress)
@@ -331,6 +342,11 @@ def _legs_table(route, title: str) -> Table:
               f"200 nm {tot['us_waters_nm']['eez']:.0f} nm, "
               f"{tot['transshipments']} transshipment(s), waiting {tot['wait_h']:.0f} h")
     return t
+
+
+def _in_bond_note(route) -> str:
+    """The words every output uses for a Mexican box crossing US land to a non-US port."""
+    return " (through the US in bond)" if route.totals.get("in_bond") else ""
 
 
 def _side_payload(route) -> dict | None:
@@ -415,11 +431,12 @@ def route(
         out.print()
         out.print(_legs_table(r, f"{title}: {r.totals['cost_usd_per_teu']:,.0f} USD/TEU, "
                                  f"{r.totals['time_days']:.1f} days via "
-                                 f"{esc(' -> '.join(r.totals['ports']))}"))
+                                 f"{esc(' -> '.join(r.totals['ports']))}{_in_bond_note(r)}"))
         for i, alt in enumerate(extra.get(side, [])[1:], start=2):
             tt = alt.totals
             out.print(f"  alternative {i}: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
-                      f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}")
+                      f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}"
+                      f"{_in_bond_note(alt)}")
     if ruled_out is not None:
         tt = ruled_out.totals
         out.print(f"\n--strict-waters rules out the default rule's US-free best: "
@@ -430,7 +447,8 @@ def route(
         tt = best_any.totals
         out.print(f"\nBest route allowed to use the US: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
                   f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}"
-                  f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}")
+                  f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}"
+                  f"{_in_bond_note(best_any)}")
     a, b = result["us_free"], result["via_us"]
     if a is not None and b is not None:
         dc = a.totals["cost_usd_per_teu"] - b.totals["cost_usd_per_teu"]
@@ -866,7 +884,7 @@ def compare(
     out.print("[dim]In-bond transit through the US is normally not dutiable; the duty and "
               "disruption scenarios model policy risk, not current law.[/dim]")
     if sc.forbid_us_transit or sc.port_extra_dwell_h:
-        out.print(f"[yellow]{sc.name} closes US transit or adds port dwell; the two-sided "
+        out.print(f"[yellow]{esc(sc.name)} closes US transit or adds port dwell; the two-sided "
                   "comparison ignores both (see 'bypass corridors').[/yellow]")
 
 
@@ -928,8 +946,9 @@ def corridors(
         _emit_json(payload)
         return
     nd = graph.nodes
-    out.print(f"[b]{nd[origin]['name']} ({origin}) -> {nd[dest]['name']} ({dest})[/b]: best "
-              f"route through each gateway, minimising {objective}, scenario {sc.name}, "
+    out.print(f"[b]{esc(nd[origin]['name'])} ({esc(origin)}) -> {esc(nd[dest]['name'])} "
+              f"({esc(dest)})[/b]: best "
+              f"route through each gateway, minimising {objective}, scenario {esc(sc.name)}, "
               f"cargo value {result.cargo_value_usd_per_teu:,.0f} USD/TEU")
     t = Table(show_edge=False, title_justify="left",
               title="switch = extra charge per TEU on the winner at which the gateway ties")
@@ -940,7 +959,7 @@ def corridors(
     rows = {r["gateway"]: r for r in result.thresholds()}
     for c in result.corridors:
         if c.route is None:
-            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{c.reason}[/dim]")
+            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{esc(c.reason)}[/dim]")
             continue
         tot = c.route.totals
         us = "[red]in bond[/red]" if c.in_bond else ("[red]yes[/red]" if c.us_transit else "no")
@@ -950,7 +969,7 @@ def corridors(
         win = result.best is c
         r = rows.get(c.gateway)
         t.add_row(f"[b]{c.gateway}[/b]" if win else c.gateway, c.gateway_port or "-",
-                  f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", " > ".join(tot["ports"]), us,
+                  f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", esc(" > ".join(tot["ports"])), us,
                   "[green]best[/green]" if win else _num(r["switch_usd_per_teu"], ",.0f"),
                   "" if win else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
     out.print(t)
@@ -962,7 +981,7 @@ def corridors(
         st.add_column(c.gateway, justify="right")
     for o in (result, *others):
         th = {r["gateway"]: r["switch_usd_per_teu"] for r in o.thresholds()}
-        st.add_row(o.scenario.name, "-" if o.best is None else o.best.gateway,
+        st.add_row(esc(o.scenario.name), "-" if o.best is None else o.best.gateway,
                    *[("best" if o.best is not None and c.gateway == o.best.gateway
                       else _num(th.get(c.gateway, float("nan")), ",.0f"))
                      for c in o.corridors])

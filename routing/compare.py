@@ -27,6 +27,7 @@ import networkx as nx
 import pandas as pd
 
 from networks.errors import BypassError
+from networks.schema import MAX_CARGO_VALUE_USD_PER_TEU
 
 from .query import compare_routes, resolve_node
 from .results import Route
@@ -279,8 +280,7 @@ def compare(
     ``demand`` (origin, destination, teu_per_year[, cargo_value_usd_per_teu])
     weights the volume shares. Other keyword arguments go to ``solve_route``.
     """
-    from networks.schema import MAX_CARGO_VALUE_USD_PER_TEU as top
-
+    top = MAX_CARGO_VALUE_USD_PER_TEU
     if cargo_value_usd_per_teu is not None and not 0 <= cargo_value_usd_per_teu <= top:
         raise BypassError(f"cargo value must be 0 .. {top:g} USD/TEU (a finite number), "
                           f"got {cargo_value_usd_per_teu!r}")

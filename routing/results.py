@@ -113,6 +113,7 @@ class Route:
             for z in ("territorial", "eez")
         }
         tot["us_transit"] = any(leg.us_transit for leg in self.legs)
+        tot["in_bond"] = self._in_bond()
         tot["transshipments"] = max(len(sea) - 1, 0)
         tot["wait_h"] = float(sum(leg.wait_h or 0.0 for leg in self.legs))
         tot["services"] = list(dict.fromkeys(s for leg in sea for s in leg.services))
@@ -127,6 +128,20 @@ class Route:
                         if kinds.get(n) == "port" or n in relay]
         tot["hypothetical_services"] = sum(1 for leg in sea if leg.service == "hypothetical")
         return tot
+
+    def _in_bond(self) -> bool:
+        """Crosses US land to board its ocean service at a non-US port (in-bond transit).
+
+        Derived from the legs, never typed: a land or border leg transits the US
+        and the box is loaded onto its first sea leg at a port outside the US
+        (the load leg itself does not transit the US). Such a route IS US
+        transit under every rule; in bond only names how the box crosses.
+        """
+        land = any(leg.us_transit
+                   and (leg.mode in ("road", "rail") or leg.kind.startswith("border"))
+                   for leg in self.legs)
+        load = next((leg for leg in self.legs if leg.kind == "load"), None)
+        return bool(land and load is not None and not load.us_transit)
 
     def _node_kinds(self) -> dict[str, str | None]:
         kinds: dict[str, str | None] = {}
@@ -155,6 +170,11 @@ class Route:
     @property
     def us_transit(self) -> bool:
         return bool(self.totals["us_transit"])
+
+    @property
+    def in_bond(self) -> bool:
+        """True for a route that crosses the US by land to a non-US port (see totals)."""
+        return bool(self.totals["in_bond"])
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly ``{"legs": [...], "totals": {...}}`` (the documented JSON shape)."""

@@ -625,6 +625,26 @@ def label_search(
             out.append(v)
         return tuple(out)
 
+    if not via_dims and dims == 2:  # the frontier's case, unrolled (hot loop)
+        zero = [0] * len(adj)
+        lb_a, lb_b = (x if x is not None else zero for x in lb_lists)
+        pre_a, pre_b = (x if x is not None else zero for x in pre_lists)
+        lim_a = limits[0] if limits[0] is not None else inf
+        lim_b = limits[1] if limits[1] is not None else inf
+
+        def fkey(node: int, vec: tuple[int, ...], us: bool, mask: int = 0
+                 ) -> tuple[int, ...] | None:
+            if us:
+                ha, hb = lb_a[node], lb_b[node]
+            else:
+                ha, hb = pre_a[node], pre_b[node]
+            if ha is None or hb is None:
+                return None
+            a, b = vec[0] + ha, vec[1] + hb
+            if a > lim_a or b > lim_b:
+                return None
+            return (a, b)
+
     start_vec = (0,) * dims
     start_via = via_bits.get(origin, 0)
     start_key = fkey(origin, start_vec, False, start_via)

@@ -142,10 +142,13 @@ class Tree:
 
     def _lexicographic(self) -> None:
         if self._secondary is None:
-            ds, self.pred_node = _second_pass(self.graph, self.source, self.tight)
-            self._pred = None
-            self._secondary = ds
+            # Computed into locals, published predecessors first and the flag
+            # last: a thread walking meanwhile sees either tree, both exact.
+            ds, pred_node = _second_pass(self.graph, self.source, self.tight)
+            pred = _pred_arcs(self.graph, pred_node).tolist()
+            self.pred_node, self._pred = pred_node, pred
             self.tied = None
+            self._secondary = ds
 
     @property
     def pred(self) -> list[int]:
@@ -279,9 +282,10 @@ class Join:
     """Outcome of ``best_join``.
 
     ``arcs``: the optimal route (a simple path), or None. ``bound``: the least
-    (primary, secondary) over chains of segment shortest paths (None: no
-    chain exists, so no route). ``upper``: the best simple chain's value,
-    when the optimum could not be certified (a bound for the label search).
+    (primary, secondary) over chains of segment shortest paths; None when no
+    chain exists (so no route), and not computed for a route read straight
+    off one tree. ``upper``: the best simple chain's value, when the optimum
+    could not be certified (a bound for the label search).
     """
 
     arcs: list[int] | None
@@ -318,6 +322,26 @@ def _restricted_tree(c: Compiled, w: Weights, f: Filter, source: int, layered: b
 MAX_BRANCHES = 300
 
 
+def tree_route(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
+               require_us: bool = False) -> Join | None:
+    """The best route read off the origin's tree; None when its walk repeats a node.
+
+    Certain whenever it returns a Join (a route, or no route at all); None
+    only for a via-US walk that is not a simple path (``best_join`` then
+    branches). Kept lean: bulk comparisons call it once per pair and side.
+    """
+    t = shortest_tree(c, w, f, origin, layered=require_us)
+    n = c.n
+    target = dest + n if require_us else dest
+    if not t.primary[target] < np.inf:
+        return Join(None, None)
+    walk = t._walk(target)
+    tail_l, arc_l, _ = t.graph.lists
+    if require_us and len({tail_l[a] % n for a in walk} | {dest}) != len(walk) + 1:
+        return None
+    return Join([arc_l[a] for a in reversed(walk)], None)
+
+
 def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
               via: tuple[int, ...] = (), require_us: bool = False,
               max_branches: int | None = None) -> Join:
@@ -336,6 +360,10 @@ def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
     """
     import heapq
 
+    if not via:  # one tree, one walk: the common case (every comparison side)
+        found = tree_route(c, w, f, origin, dest, require_us)
+        if found is not None:
+            return found
     if max_branches is None:
         max_branches = MAX_BRANCHES
     n = c.n
@@ -351,16 +379,6 @@ def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
         return tree(a, layered, forbid).value(b + n if layered else b)
 
     none: frozenset[int] = frozenset()
-    if not via:  # one tree, one walk: the common case (every comparison side)
-        t = tree(origin, require_us, none)
-        target = dest + n if require_us else dest
-        if not t.reaches(target):
-            return Join(None, None)
-        walk = t._walk(target)
-        tail_l, arc_l, sec_l = t.graph.lists
-        arcs = [arc_l[a] for a in reversed(walk)]
-        if not require_us or len({tail_l[a] % n for a in walk} | {dest}) == len(walk) + 1:
-            return Join(arcs, (int(t.primary[target]), int(sum(sec_l[a] for a in walk))))
     heap: list = []
     counter = 0
     for order in permutations(via):

@@ -138,6 +138,29 @@ def test_monterrey_to_shanghai_via_laredo_and_long_beach_is_not(graph):
     assert caught.value.constraint == "allow_us"
 
 
+def test_cpkc_and_houston_nodes_lie_where_the_geometry_says(graph):
+    for node in ("KCY", "CHI", "MSP", "USHOU"):
+        assert graph.nodes[node]["country"] == "USA" and graph.nodes[node]["us_transit"]
+    for node in ("MJW", "CGY", "EDM"):
+        assert graph.nodes[node]["country"] == "CAN" and not graph.nodes[node]["us_transit"]
+    assert set(graph.nodes["PTL-R:CAN"]["countries"]) == {"CAN", "USA"}
+
+
+def test_cpkc_links_are_us_transit_only_where_they_touch_the_us(graph):
+    assert graph.edges["KCY:rail", "CHI:rail", "rail-KCY-CHI"]["us_transit"]
+    assert graph.edges["NLD-LRD-R:USA", "KCY:rail", "rail-NLD-LRD-R-KCY"]["us_transit"]
+    assert not graph.edges["CGY:rail", "EDM:rail", "rail-CGY-EDM"]["us_transit"]
+    assert not graph.edges["EDM:rail", "RPJ:rail", "rail-EDM-RPJ"]["us_transit"]
+
+
+def test_monterrey_by_truck_over_laredo_to_houston_is_us_transit_not_in_bond(graph):
+    route = solve_route(graph, "MTY", "CNSHA", allow_us=True,
+                        via=["NLD-LRD:MEX", "USHOU"], avoid_modes=["rail"])
+    assert route.us_transit and not route.in_bond
+    assert route.totals["ports"][0] == "USHOU"
+    assert [leg.kind for leg in route.legs if leg.kind.startswith("border")] == ["border-road"]
+
+
 def test_totals_equal_the_sum_of_legs(graph):
     route = solve_route(graph, "GDL", "JPYOK")
     for name in ("distance_km", "time_h", "cost_usd_per_teu", "co2_kg_per_teu"):

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
+from networks.settings import DATA_DIR
 from routing.cli import main
 
 
@@ -101,6 +103,7 @@ def test_route_table_flags_hypothetical_services(capsys):
 
 
 def test_data_option_is_accepted_after_the_command(capsys, tmp_path):
+    shutil.copy(DATA_DIR / "parameters.toml", tmp_path)  # a dataset of one file
     before = run(capsys, "-q", "--data", str(tmp_path), "route", "--from", "MTY", "--to",
                  "CNSHA", "--json")
     after = run(capsys, "route", "--from", "MTY", "--data", str(tmp_path), "--to", "CNSHA",

@@ -64,6 +64,17 @@ def test_shipped_data_passes_the_plausibility_checks(clean_copy_validates):
     pass
 
 
+def test_port_far_out_at_sea_is_a_warning(tmp_path):
+    root = _copy(tmp_path)
+    _edit(root, "ports", "CNTAO", lat="30.0", lon="150.0")  # mid-Pacific
+    (root / "port_access.csv").write_text(
+        "\n".join(line for line in (root / "port_access.csv").read_text().splitlines()
+                  if not line.startswith("CNTAO")) + "\n")
+    problems, warnings = check_dataset(root)
+    assert not [p for p in problems if "CNTAO" in str(p)], problems
+    assert any("port CNTAO is" in w and "out at sea" in w for w in warnings), warnings
+
+
 def test_port_moved_inland_is_an_error(tmp_path):
     root = _copy(tmp_path)
     _edit(root, "ports", "CNSHA", lat="43.0", lon="105.0")  # Inner Mongolia
@@ -76,7 +87,7 @@ def test_port_with_flipped_longitude_is_an_error(tmp_path):
     lon = float(_row(root, "ports", "CNSHA")["lon"])
     _edit(root, "ports", "CNSHA", lon=str(-lon))  # off Baja California, far from its lane
     errors = _errors(root)
-    assert any("CNSHA" in e and ("at sea" in e or "starts" in e) for e in errors), errors
+    assert any("access lane of port CNSHA starts" in e for e in errors), errors
 
 
 def test_mexican_port_with_flipped_longitude_is_an_error(tmp_path):
@@ -197,7 +208,8 @@ def test_parameter_outside_its_physical_range_is_an_error(tmp_path, capsys, key,
     ("ports", "MXZLO", "handling_usd_per_teu", "1e13"),
     ("ports", "MXZLO", "capacity_teu_per_year", "0"),
     ("ports", "MXZLO", "capacity_teu_per_year", "5e9"),
-    ("ports", "MXZLO", "dwell_h", "1e6"),
+    ("ports", "MXZLO", "export_dwell_h", "1e6"),
+    ("ports", "MXZLO", "import_dwell_h", "1e6"),
     ("land_links", "rail-CEL-QRO", "distance_km", "0"),
     ("land_links", "rail-CEL-QRO", "distance_km", "1e13"),
     ("borders", "NLD-LRD", "crossing_h_road", "1e7"),

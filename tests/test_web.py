@@ -418,10 +418,10 @@ def test_a_long_query_is_stopped_and_frees_the_worker(graph):
         t0 = time.monotonic()
         body = assert_error(c.get("/api/route", params=hard), 503, None)
         assert "work limit" in body["error"]
-        assert time.monotonic() - t0 < 5
+        assert time.monotonic() - t0 < 20  # bounded even on a loaded machine
         t1 = time.monotonic()
         easy = c.get("/api/route", params={"from": "GDL", "to": "JPTYO"})
-        assert easy.status_code == 200 and time.monotonic() - t1 < 2  # the worker is free
+        assert easy.status_code == 200 and time.monotonic() - t1 < 10  # the worker is free
 
 
 def test_a_full_queue_answers_busy(graph):

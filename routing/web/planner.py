@@ -17,8 +17,8 @@ from typing import Any
 
 from networks.errors import InfeasibleError, UnknownPlaceError
 
-from .geo import leg_geojson
 from .errors import MAX_PLACE_CHARS, WebError
+from .geo import leg_geojson
 
 
 class Planner:
