@@ -102,7 +102,9 @@ def parse_services(table, known_ports) -> tuple[list[Service], list[str]]:
 
     A call at a port the dataset lacks drops out of the rotation (the ship is
     taken to sail straight to the next known call), with one warning per
-    service; a service left with fewer than two distinct calls is dropped.
+    service, unless the call is marked ``~CODE`` (a published call the dataset
+    leaves out on purpose: dropped quietly). A service left with fewer than
+    two distinct calls is dropped.
     """
     known = set(known_ports)
     services: list[Service] = []
@@ -110,8 +112,11 @@ def parse_services(table, known_ports) -> tuple[list[Service], list[str]]:
     if table is None:
         return services, warnings
     for r in table.itertuples(index=False):
-        calls = [c.strip() for c in str(r.rotation).split(";") if c.strip()]
-        missing = sorted({c for c in calls if c not in known})
+        raw = [c.strip() for c in str(r.rotation).split(";") if c.strip()]
+        # "~CODE": a published call at a port this dataset does not model on purpose
+        # (skipped quietly); an unmarked call at an absent port is warned about.
+        calls = [c.lstrip("~") for c in raw]
+        missing = sorted({c for c in raw if not c.startswith("~") and c not in known})
         kept = [c for c in calls if c in known]
         # Consecutive repeats (A, B, A with B dropped) and a loop closing on itself collapse.
         dedup: list[str] = []
@@ -120,9 +125,9 @@ def parse_services(table, known_ports) -> tuple[list[Service], list[str]]:
                 dedup.append(c)
         while len(dedup) > 1 and dedup[0] == dedup[-1]:
             dedup.pop()
-        if missing:
+        if missing or len(set(dedup)) < 2:
             msg = (f"service {r.service}: calls at {', '.join(missing)} left out "
-                   "(not in the ports table)")
+                   "(not in the ports table)") if missing else f"service {r.service}:"
             if len(set(dedup)) < 2:
                 msg += "; fewer than two calls remain, service left out"
             warnings.append(msg)
