@@ -22,7 +22,6 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 import networkx as nx
@@ -316,8 +315,7 @@ class _Builder:
         # Calls at ports the dataset lacks drop out with one logged warning per
         # service (networks.services); the default dataset itself omits many
         # published calls (Dalian, Xiamen, ...), so they are not graph warnings.
-        found, _ = services.parse_services(self.dataset.tables.get("services"), region,
-                                           expected_missing=_unmodelled_calls())
+        found, _ = services.parse_services(self.dataset.tables.get("services"), region)
         side = {c: ("asia" if reg == "asia" else "na") for c, reg in region.items()}
         boards: dict[str, list[services.Service]] = {}
         lands: dict[str, list[services.Service]] = {}
@@ -426,17 +424,6 @@ class _Builder:
                           "eez": exposure.get("eez", 0.0)},
             geometry=geom, **figures,
         )
-
-
-@lru_cache(maxsize=1)
-def _unmodelled_calls() -> frozenset[str]:
-    """Ports the embedded dataset's rotations call but its ports table leaves out."""
-    default = default_dataset()
-    known = set(default.ports["locode"])
-    table = default.tables.get("services")
-    calls = set() if table is None else {
-        c.strip() for rot in table["rotation"] for c in str(rot).split(";") if c.strip()}
-    return frozenset(calls - known)
 
 
 def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -> RoutingGraph:

@@ -316,7 +316,8 @@ SERVICES = TableSchema(
         "(UN/LOCODEs separated by ';', the loop closes back to the first call), "
         "sailings per week and published transit days. Sea edges of the routing graph "
         "follow these rotations (networks/services.py). Calls at ports absent from the "
-        "ports table drop out of the rotation with one logged warning per service. Any "
+        "ports table drop out of the rotation with one logged warning per service (quietly "
+        "for calls marked '~', published calls the dataset leaves out on purpose). Any "
         "other port pair has only a hypothetical leg (opt-in, `--allow-hypothetical`)."
     ),
     id_field="service",
@@ -324,14 +325,16 @@ SERVICES = TableSchema(
         Field("service", "str", "service id (no ':'), e.g. TLP5",
               pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"),
         Field("operators", "str", "operating carrier(s), ';'-separated"),
-        Field("rotation", "str", "ordered port calls, UN/LOCODEs separated by ';' (at least 2)",
-              pattern=r"^[A-Z]{2}[A-Z2-9]{3}(;[A-Z]{2}[A-Z2-9]{3})+$"),
+        Field("rotation", "str",
+              "ordered port calls, UN/LOCODEs separated by ';' (at least 2); '~CODE' marks a "
+              "published call at a port the dataset does not model (skipped quietly)",
+              pattern=r"^~?[A-Z]{2}[A-Z2-9]{3}(;~?[A-Z]{2}[A-Z2-9]{3})+$"),
         Field("sailings_per_week", "float", "frequency (boarding waits half the headway)",
               unit="sailings/week", minimum=0.01, maximum=21.0),
         Field("transit_days", "str",
-              "published port-to-port transit days, 'FROM>TO=days;...' (checked by tests)",
-              required=False, nullable=True,
-              pattern=r"^([A-Z]{2}[A-Z2-9]{3}>[A-Z]{2}[A-Z2-9]{3}=[0-9.]+)(;[A-Z]{2}[A-Z2-9]{3}>[A-Z]{2}[A-Z2-9]{3}=[0-9.]+)*$"),
+              "published port-to-port transit days, 'FROM>TO=days;...' (checked when the "
+              "graph is built; tests compare the model's sea times with them)",
+              required=False, nullable=True),
         SOURCE,
     ),
 )

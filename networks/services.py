@@ -16,9 +16,11 @@ legs into :class:`Ride` records; :mod:`networks.build` makes edges of them.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from networks.errors import DatasetError
 from networks.sea import SeaLeg, unwrap
 
 __all__ = ["Ride", "Service", "parse_services", "ride_time_h", "rides", "sensible"]
@@ -76,28 +78,33 @@ class Ride:
         return self.calls[1:-1]
 
 
-def _transit_days(text) -> dict[tuple[str, str], float]:
+_TRANSIT = re.compile(r"^\s*([A-Z]{2}[A-Z2-9]{3})\s*>\s*([A-Z]{2}[A-Z2-9]{3})\s*=\s*"
+                      r"([0-9]+(?:\.[0-9]+)?)\s*$")
+
+
+def _transit_days(text, service: str) -> dict[tuple[str, str], float]:
+    """``'CNTAO>MXESE=15;...'`` as a dict; a malformed entry is a dataset error."""
     out: dict[tuple[str, str], float] = {}
     if not isinstance(text, str) or not text.strip():
         return out
     for part in text.split(";"):
-        pair, days = part.split("=")
-        a, b = pair.split(">")
-        out[(a.strip(), b.strip())] = float(days)
+        m = _TRANSIT.match(part)
+        if m is None:
+            raise DatasetError("services.csv", f"service {service}: bad transit_days entry",
+                               field="transit_days", value=part.strip()[:40],
+                               expected="FROM>TO=days with UN/LOCODEs, e.g. CNTAO>MXESE=15")
+        out[(m.group(1), m.group(2))] = float(m.group(3))
     return out
 
 
-def parse_services(table, known_ports, *, expected_missing: frozenset[str] = frozenset()
-                   ) -> tuple[list[Service], list[str]]:
+def parse_services(table, known_ports) -> tuple[list[Service], list[str]]:
     """Services of a ``services`` table, keeping only calls at ``known_ports``.
 
     A call at a port the dataset lacks drops out of the rotation (the ship is
     taken to sail straight to the next known call), with one warning per
-    service; a service left with fewer than two distinct calls is dropped.
-    Calls at ``expected_missing`` ports (those the embedded dataset knowingly
-    leaves out: Dalian, Xiamen, ...) are logged at INFO level only, so the
-    default dataset runs without warnings while a researcher who drops a port
-    is told which rotations lost a call.
+    service, unless the call is marked ``~CODE`` (a published call the dataset
+    leaves out on purpose: dropped quietly). A service left with fewer than
+    two distinct calls is dropped.
     """
     known = set(known_ports)
     services: list[Service] = []
@@ -105,8 +112,11 @@ def parse_services(table, known_ports, *, expected_missing: frozenset[str] = fro
     if table is None:
         return services, warnings
     for r in table.itertuples(index=False):
-        calls = [c.strip() for c in str(r.rotation).split(";") if c.strip()]
-        missing = sorted({c for c in calls if c not in known})
+        raw = [c.strip() for c in str(r.rotation).split(";") if c.strip()]
+        # "~CODE": a published call at a port this dataset does not model on purpose
+        # (skipped quietly); an unmarked call at an absent port is warned about.
+        calls = [c.lstrip("~") for c in raw]
+        missing = sorted({c for c in raw if not c.startswith("~") and c not in known})
         kept = [c for c in calls if c in known]
         # Consecutive repeats (A, B, A with B dropped) and a loop closing on itself collapse.
         dedup: list[str] = []
@@ -115,23 +125,20 @@ def parse_services(table, known_ports, *, expected_missing: frozenset[str] = fro
                 dedup.append(c)
         while len(dedup) > 1 and dedup[0] == dedup[-1]:
             dedup.pop()
-        if missing:
+        if missing or len(set(dedup)) < 2:
             msg = (f"service {r.service}: calls at {', '.join(missing)} left out "
-                   "(not in the ports table)")
+                   "(not in the ports table)") if missing else f"service {r.service}:"
             if len(set(dedup)) < 2:
                 msg += "; fewer than two calls remain, service left out"
-            if len(set(dedup)) < 2 or not set(missing) <= expected_missing:
-                warnings.append(msg)
-                log.warning(msg)
-            else:
-                log.info(msg)
+            warnings.append(msg)
+            log.warning(msg)
         if len(set(dedup)) < 2:
             continue
         ops = tuple(o.strip() for o in str(r.operators).split(";") if o.strip())
         services.append(Service(
             name=str(r.service), operators=ops, calls=tuple(dedup),
             sailings_per_week=float(r.sailings_per_week),
-            transit_days=_transit_days(getattr(r, "transit_days", None)),
+            transit_days=_transit_days(getattr(r, "transit_days", None), str(r.service)),
             source=str(r.source),
         ))
     return services, warnings

@@ -148,14 +148,15 @@ def test_a_ride_calling_a_us_port_is_us_transit(graph):
 
 def test_calls_at_unknown_ports_drop_out_with_one_warning_per_service(caplog):
     table = pd.DataFrame({
-        "service": ["A", "B"], "operators": ["X", "Y"],
-        "rotation": ["CNSHA;ZZAAA;ZZBBB;MXZLO", "ZZAAA;CNSHA"],
-        "sailings_per_week": [1.0, 2.0], "transit_days": [None, None], "source": ["s", "s"],
+        "service": ["A", "B", "C"], "operators": ["X", "Y", "Z"],
+        "rotation": ["CNSHA;ZZAAA;ZZBBB;MXZLO", "ZZAAA;CNSHA", "~ZZCCC;CNSHA;MXZLO"],
+        "sailings_per_week": [1.0, 2.0, 1.0], "transit_days": [None, None, None],
+        "source": ["s", "s", "s"],
     })
     with caplog.at_level(logging.WARNING, logger="networks.services"):
         found, warnings = services.parse_services(table, {"CNSHA", "MXZLO"})
-    assert [s.name for s in found] == ["A"]
-    assert found[0].calls == ("CNSHA", "MXZLO")
+    assert [s.name for s in found] == ["A", "C"]
+    assert found[0].calls == found[1].calls == ("CNSHA", "MXZLO")  # "~": left out quietly
     assert len(warnings) == 2 and "ZZAAA, ZZBBB" in warnings[0]
     assert len([r for r in caplog.records if r.name == "networks.services"]) == 2
 
@@ -197,3 +198,14 @@ def test_canal_tolls_are_charged_on_both_canals():
                                  + parameter(params, "ocean.suez_toll_usd_per_teu"))
     assert hours > 0 and parameter(params, "ocean.suez_toll_usd_per_teu") > 0
     assert costs.canal_figures(params, ()) == (0.0, 0.0)
+
+
+def test_a_malformed_transit_days_entry_is_a_dataset_error():
+    from networks.errors import DatasetError
+
+    table = pd.DataFrame({
+        "service": ["A"], "operators": ["X"], "rotation": ["CNSHA;MXZLO"],
+        "sailings_per_week": [1.0], "transit_days": ["CNSHA>MXZLO=twenty"], "source": ["s"],
+    })
+    with pytest.raises(DatasetError, match="bad transit_days entry"):
+        services.parse_services(table, {"CNSHA", "MXZLO"})
