@@ -161,10 +161,10 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
     edges = [g[c.nodes[t]][c.nodes[h]][k] for t, h, k in zip(c.tail, c.head, c.keys, strict=True)]
     lane_names = sorted({str(e.get("lane")) for e in edges
                          if e.get("mode") == "sea" and e.get("lane") is not None})
-    for lane in spec.lanes:
-        if lane not in lane_names:
-            raise SweepError(f"{where}: inputs.ocean.{lane}: no sea edge has lane {lane!r} "
-                             f"(lanes: {', '.join(lane_names) or 'none'})")
+    for key, dist in spec.inputs.items():
+        if dist.lanes and not set(dist.lanes) & set(lane_names):
+            raise SweepError(f"{where}: inputs.{key}: no sea edge has lane "
+                             f"{', '.join(dist.lanes)} (lanes: {', '.join(lane_names) or 'none'})")
     lane_idx = {name: i for i, name in enumerate(lane_names)}
     lane_of_arc = np.array([lane_idx.get(str(e.get("lane")), -1) if e.get("mode") == "sea"
                             else -1 for e in edges], dtype=np.int64)
@@ -331,9 +331,11 @@ def lane_multipliers(spec: SweepSpec, drawn: Mapping[str, np.ndarray], n: int,
         return memo[key]
 
     out = np.ones((n, len(lanes)))
-    for i, lane in enumerate(lanes):
-        if f"ocean.{lane}" in spec.inputs:
-            out[:, i] = mult(f"ocean.{lane}")
+    col = {lane: i for i, lane in enumerate(lanes)}
+    for key, dist in spec.inputs.items():
+        for lane in dist.lanes:
+            if lane in col:
+                out[:, col[lane]] = mult(key)
     return out
 
 
@@ -352,9 +354,22 @@ def run_chunk(model: SweepModel, seed: int, chunk: int, start: int, count: int
     total, time, CO2 and route id (NaN / -1 where the family has no route),
     the drawn inputs, and the arc sequence of every route id seen.
     """
+    drawn = sample_inputs(model.spec, chunk_rng(seed, chunk), count)
+    res = evaluate(model, drawn)
+    res.update(chunk=chunk, start=start)
+    return res
+
+
+def evaluate(model: SweepModel, drawn: Mapping[str, np.ndarray]) -> dict[str, Any]:
+    """Solve every pair in every family for given input values (one row per sample).
+
+    ``drawn`` maps input names to arrays (``duty_scenario``: choice indices)
+    and ``_u_disruption`` to uniforms deciding the corridor closure. Used by
+    ``run_chunk`` on random draws and by the one-at-a-time sensitivity on
+    chosen values.
+    """
     spec = model.spec
-    rng = chunk_rng(seed, chunk)
-    drawn = sample_inputs(spec, rng, count)
+    count = len(drawn["_u_disruption"])
     lane_m = lane_multipliers(spec, drawn, count, model.lanes)
     rail_m = _scalar(drawn, "rail", count, 1.0)
     road_m = _scalar(drawn, "road", count, 1.0)
@@ -480,7 +495,7 @@ def run_chunk(model: SweepModel, seed: int, chunk: int, start: int, count: int
         inputs["duty_scenario"] = scen_idx
     inputs["disrupted"] = disrupted
     return {
-        "chunk": chunk, "start": start, "count": count,
+        "chunk": 0, "start": 0, "count": count,
         "transport": transport, "charges": charges, "total": transport + charges,
         "time_h": time_out, "co2": co2_out, "route_id": rid,
         "inputs": inputs, "catalog": catalog,
@@ -652,7 +667,7 @@ def run_sweep(
                    for i, s, n in plan]
         if progress:
             progress(0, samples)
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=client.loop):
             res = fut.result()
             a, n = res["start"], res["count"]
             total[a: a + n] = res["total"]
@@ -743,3 +758,66 @@ def cvar(values: np.ndarray, level: float = 0.95, axis: int = 0) -> np.ndarray:
     k = max(1, int(math.ceil(n * (1 - level))))
     tail = np.take(v, np.arange(n - k, n), axis=axis)
     return tail.mean(axis=axis)
+
+
+def sides_of(total: np.ndarray, families: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """[S, P] best US-free and best via-US total cost from [S, F, P] (NaN where none)."""
+    us = np.array([family_through_us(f) for f in families])
+    t = np.where(np.isnan(total), np.inf, total)
+    free = np.where(us[None, :, None], np.inf, t).min(axis=1)
+    via = np.where(~us[None, :, None], np.inf, t).min(axis=1)
+    return np.where(np.isfinite(free), free, np.nan), np.where(np.isfinite(via), via, np.nan)
+
+
+def one_at_a_time(result: SweepResult) -> tuple[pd.DataFrame, float]:
+    """Tornado swings: each input at its sampled P10 and P90, the others at their medians.
+
+    Why not conditional means of the Monte Carlo samples: with a heavy input
+    (a duty scenario) the other inputs' conditional means are mostly noise.
+    These are a handful of extra exact solves (one batch), measured on the
+    network mean of (US-free minus via-US) cost over pairs that have both.
+    Categorical inputs run every category; the corridor closure runs
+    closed and open. Returns the table and the all-median value.
+    """
+    model, spec, inp = result.model, result.model.spec, result.inputs
+    base: dict[str, Any] = {}
+    for name, d in spec.inputs.items():
+        if name == "duty_scenario":
+            base[name] = int(np.argmax(d.params["probs"]))
+        else:
+            base[name] = float(np.median(inp[name].to_numpy(dtype=float)))
+    base["_u_disruption"] = 1.0  # open corridor
+    cases: list[tuple[str, str, str, Any]] = [("", "", "", None)]
+    for name in sorted(spec.inputs):
+        if name == "duty_scenario":
+            for i, choice in enumerate(model.scenario_names):
+                cases.append((name, choice, name, i))
+        else:
+            lo, hi = np.percentile(inp[name].to_numpy(dtype=float), [10, 90])
+            cases += [(name, f"P10 {lo:.4g}", name, lo), (name, f"P90 {hi:.4g}", name, hi)]
+    cases += [("disrupted", "open", "_u_disruption", 1.0),
+              ("disrupted", "closed", "_u_disruption", 0.0)]
+    drawn = {k: np.full(len(cases), v, dtype=np.int64 if k == "duty_scenario" else float)
+             for k, v in base.items()}
+    for i, (_, _, key, value) in enumerate(cases):
+        if key:
+            drawn[key][i] = value
+    res = evaluate(model, drawn)
+    free, via = sides_of(res["total"], model.families)
+    delta = free - via
+    both = ~np.isnan(delta).any(axis=0)
+    y = delta[:, both].mean(axis=1) if both.any() else np.full(len(cases), np.nan)
+    rows = []
+    for name in dict.fromkeys(c[0] for c in cases[1:]):
+        idx = [i for i, c in enumerate(cases) if c[0] == name]
+        vals = y[idx]
+        lo_i, hi_i = idx[int(np.argmin(vals))], idx[int(np.argmax(vals))]
+        if name not in ("duty_scenario", "disrupted"):
+            lo_i, hi_i = idx[0], idx[1]  # P10 and P90, whichever way they move the answer
+        rows.append({"input": name, "low": cases[lo_i][1], "high": cases[hi_i][1],
+                     "delta_at_low_usd_per_teu": float(y[lo_i]),
+                     "delta_at_high_usd_per_teu": float(y[hi_i]),
+                     "swing_usd_per_teu": float(abs(y[hi_i] - y[lo_i]))})
+    frame = pd.DataFrame(rows, columns=["input", "low", "high", "delta_at_low_usd_per_teu",
+                                        "delta_at_high_usd_per_teu", "swing_usd_per_teu"])
+    return frame, float(y[0])

@@ -21,9 +21,13 @@ naming the file and the field, before any cluster starts.
 
 Inputs (every one optional):
 
-``ocean.<lane>``
-    multiplier on the freight of sea arcs of that rate lane (lanes are
-    directional: ``na_to_asia`` is the westbound backhaul). With ``reference``
+``ocean.<name>``
+    multiplier on the freight of sea arcs whose rate lane (edge attribute
+    ``lane``) is ``<name>``, or is listed in ``lanes = [...]``: one index can
+    drive several lanes, and a file can name the lanes of two dataset versions
+    (lanes absent from the graph are skipped, at least one must exist). Lanes
+    are directional (``na_to_asia``, ``transpacific_wb``: the westbound
+    backhaul North America -> Asia). With ``reference``
     the multiplier is ``sample / reference``; with ``relative_to`` it is
     further multiplied by another lane's multiplier (a lane priced as a
     premium over an index lane moves with it).
@@ -75,9 +79,9 @@ _DIST_FIELDS = {
     "beta": ("a", "b"),
     "categorical": ("choices",),
 }
-_META_FIELDS = ("dist", "unit", "source", "note", "reference", "relative_to")
+_META_FIELDS = ("dist", "unit", "source", "note", "reference", "relative_to", "lanes")
 _SWEEP_FIELDS = ("name", "description", "cargo_value_usd_per_teu", "carrying_cost_pct_per_year",
-                 "scheduled_only", "strict_waters", "origins", "destinations", "sources")
+                 "allow_hypothetical", "strict_waters", "origins", "destinations", "sources")
 #: z-score of the 95th percentile of a standard normal.
 Z95 = 1.6448536269514722
 
@@ -105,6 +109,8 @@ class Distribution:
     relative_to: str | None = None
     unit: str = ""
     source: str = ""
+    #: ocean inputs: the rate lanes (edge attribute ``lane``) the multiplier applies to.
+    lanes: tuple[str, ...] = ()
 
     @property
     def support(self) -> tuple[float, float]:
@@ -131,7 +137,7 @@ class SweepSpec:
     inputs: Mapping[str, Distribution]
     cargo_value_usd_per_teu: float = 40_000.0
     carrying_cost_pct_per_year: float = 20.0
-    scheduled_only: bool = True
+    allow_hypothetical: bool = False
     strict_waters: bool = False
     origins: tuple[str, ...] = ()
     destinations: tuple[str, ...] = ()
@@ -139,19 +145,20 @@ class SweepSpec:
     sources: tuple[str, ...] = field(default_factory=tuple)
 
     @property
-    def lanes(self) -> list[str]:
-        return [k.split(".", 1)[1] for k in self.inputs if k.startswith("ocean.")]
+    def scheduled_only(self) -> bool:
+        """Sea legs with no liner service stay out unless the file allows them."""
+        return not self.allow_hypothetical
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "name": self.name, "description": self.description, "path": self.path,
             "cargo_value_usd_per_teu": self.cargo_value_usd_per_teu,
             "carrying_cost_pct_per_year": self.carrying_cost_pct_per_year,
-            "scheduled_only": self.scheduled_only, "strict_waters": self.strict_waters,
+            "allow_hypothetical": self.allow_hypothetical, "strict_waters": self.strict_waters,
             "origins": list(self.origins), "destinations": list(self.destinations),
             "inputs": {k: {"dist": d.dist, **{p: v for p, v in d.params.items()},
                            "reference": d.reference, "relative_to": d.relative_to,
-                           "unit": d.unit, "source": d.source}
+                           "lanes": list(d.lanes), "unit": d.unit, "source": d.source}
                        for k, d in self.inputs.items()},
         }
 
@@ -247,8 +254,17 @@ def parse_distribution(name: str, raw: Any, where: str) -> Distribution:
                                     or not relative_to.startswith("ocean.")):
         raise SweepError(f"{w}.relative_to: must name another ocean lane input "
                          "(ocean.<lane>) and only ocean lanes take it")
+    lanes: tuple[str, ...] = ()
+    if name.startswith("ocean."):
+        raw_lanes = raw.get("lanes", [name.split(".", 1)[1]])
+        if (not isinstance(raw_lanes, list) or not raw_lanes
+                or not all(isinstance(x, str) and x for x in raw_lanes)):
+            raise SweepError(f"{w}.lanes: must be a non-empty list of lane names")
+        lanes = tuple(dict.fromkeys(raw_lanes))
+    elif "lanes" in raw:
+        raise SweepError(f"{w}.lanes: only ocean inputs apply to lanes")
     d = Distribution(name, dist, params, reference, relative_to,
-                     str(raw.get("unit", "")), " ".join(source.split()))
+                     str(raw.get("unit", "")), " ".join(source.split()), lanes)
     lo, hi = d.support
     if name in PROBABILITIES and not (0 <= lo and hi <= 1):
         raise SweepError(f"{w}: a probability must lie within 0..1, the distribution "
@@ -285,7 +301,7 @@ def parse_sweep(raw: Mapping[str, Any], where: str = "sweep") -> SweepSpec:
                 raise SweepError(f"{where}: sweep.{key}: must be within {lo:g}..{hi:g}, "
                                  f"got {v:g}")
             opts[key] = v
-    for key in ("scheduled_only", "strict_waters"):
+    for key in ("allow_hypothetical", "strict_waters"):
         if key in meta:
             if not isinstance(meta[key], bool):
                 raise SweepError(f"{where}: sweep.{key}: must be true or false")
@@ -296,6 +312,7 @@ def parse_sweep(raw: Mapping[str, Any], where: str = "sweep") -> SweepSpec:
             if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v):
                 raise SweepError(f"{where}: sweep.{key}: must be a list of node ids")
             opts[key] = tuple(v)
+    claimed: dict[str, str] = {}
     inputs_raw = raw.get("inputs", {})
     if not isinstance(inputs_raw, Mapping):
         raise SweepError(f"{where}: [inputs] must hold one table per input")
@@ -314,6 +331,11 @@ def parse_sweep(raw: Mapping[str, Any], where: str = "sweep") -> SweepSpec:
             raise SweepError(f"{where}: inputs.{key}: unknown input; expected ocean.<lane> or "
                              f"one of {', '.join(known)}")
         inputs[key] = parse_distribution(key, value, where)
+        for lane in inputs[key].lanes:
+            if lane in claimed:
+                raise SweepError(f"{where}: inputs.{key}.lanes: lane {lane!r} is already "
+                                 f"priced by inputs.{claimed[lane]}")
+            claimed[lane] = key
     for key, d in inputs.items():
         seen = [key]
         while d.relative_to is not None:
