@@ -797,7 +797,8 @@ def sweep(
         "--scheduler", help="Existing dask.distributed scheduler, e.g. tcp://10.0.0.5:8786 "
                             "(default: a local cluster of processes).")] = None,
     workers: Annotated[int | None, typer.Option(
-        "--workers", help="Worker processes of the local cluster (default: cores, max 4).")]
+        "--workers", help="Worker processes of the local cluster (default: cores, max 4; "
+                          "0: run in this process, no cluster).")]
     = None,
     json_: JsonOption = False,
 ) -> None:

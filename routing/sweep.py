@@ -526,6 +526,12 @@ class _Cluster:
                 raise SweepError(f"cannot reach dask scheduler {scheduler!r} within "
                                  f"{CONNECT_TIMEOUT_S:g} s ({' '.join(str(exc).split())})"
                                  ) from None
+            try:
+                self.client.wait_for_workers(1, timeout=CONNECT_TIMEOUT_S)
+            except (OSError, TimeoutError) as exc:
+                self.client.close()
+                raise SweepError(f"dask scheduler {scheduler!r} has no workers (waited "
+                                 f"{CONNECT_TIMEOUT_S:g} s)") from exc
             return
         n = workers or min(os.cpu_count() or 1, 4)
         self.cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
@@ -626,6 +632,8 @@ def run_sweep(
     ``samples`` futures are drawn in chunks of ``chunk_size`` with one random
     stream per chunk, so the same ``seed`` gives identical results on any
     number of workers. ``progress(done, total)`` is called as chunks finish.
+    ``workers=0`` (no ``scheduler``) runs the chunks one after another in this
+    process: the single-core baseline, and small runs without a cluster.
     Output (``out``): ``samples/corridor=<family>/part-<chunk>.parquet``,
     ``inputs.parquet``, ``routes.parquet``, the summary tables and charts
     (``routing.sweep_report``), ``sweep.json``; written to a staging folder
@@ -641,8 +649,8 @@ def run_sweep(
         raise SweepError(f"--seed must be a non-negative integer, got {seed!r}")
     if chunk_size < 1:
         raise SweepError(f"chunk size must be >= 1, got {chunk_size!r}")
-    if workers is not None and workers < 1:
-        raise SweepError(f"--workers must be >= 1, got {workers!r}")
+    if workers is not None and workers < 0:
+        raise SweepError(f"--workers must be >= 0 (0: in this process), got {workers!r}")
     try:
         model = build_model(graph, spec)
     except UnknownPlaceError as exc:
@@ -658,17 +666,28 @@ def run_sweep(
     t0 = time.perf_counter()
     done = 0
     cluster = None
-    try:
+    n_workers = 0
+
+    def results():
+        nonlocal cluster, n_workers
+        if workers == 0 and not scheduler:  # in this process, one chunk after another
+            for i, s, n in plan:
+                yield run_chunk(model, seed, i, s, n)
+            return
         cluster = _Cluster(scheduler, workers)
         client = cluster.client
         n_workers = len(client.scheduler_info().get("workers", {}))
         remote = client.scatter(model, broadcast=True)
         futures = [client.submit(run_chunk, remote, seed, i, s, n, pure=False)
                    for i, s, n in plan]
+        for fut in as_completed(futures, loop=client.loop):
+            yield fut.result()
+            fut.release()
+
+    try:
         if progress:
             progress(0, samples)
-        for fut in as_completed(futures, loop=client.loop):
-            res = fut.result()
+        for res in results():
             a, n = res["start"], res["count"]
             total[a: a + n] = res["total"]
             for k, v in res["inputs"].items():
@@ -687,7 +706,6 @@ def run_sweep(
                     folder.mkdir(exist_ok=True)
                     _write_parquet(frame, folder / f"part-{res['chunk']:05d}.parquet")
             done += n
-            fut.release()
             if progress:
                 progress(done, samples)
     except BaseException:
