@@ -458,10 +458,12 @@ def evaluate(model: SweepModel, drawn: Mapping[str, np.ndarray]) -> dict[str, An
         co2[s] = np.where(reach, tot_o, np.nan).reshape(F, P)
         rid[s] = np.where(reach, ids, -1).reshape(F, P)
         if steps:
-            mat_steps = np.stack(steps)  # [L, T]
-            for t in np.flatnonzero(reach):
-                i = int(ids[t])
-                if i not in catalog:
+            seen, first = np.unique(np.where(reach, ids, -1), return_index=True)
+            new = [(int(i), int(t)) for i, t in zip(seen.tolist(), first.tolist(), strict=True)
+                   if i != -1 and i not in catalog]
+            if new:
+                mat_steps = np.stack(steps)  # [L, T]
+                for i, t in new:
                     seq = mat_steps[::-1, t]
                     catalog[i] = tuple(int(x) for x in seq[seq >= 0])
     # Charges on families through the US (flat per route: they never change the route).
@@ -692,13 +694,12 @@ def run_sweep(
             total[a: a + n] = res["total"]
             for k, v in res["inputs"].items():
                 inputs.setdefault(k, np.empty(samples, dtype=v.dtype))[a: a + n] = v
-            for f, fam in enumerate(model.families):
-                ids = res["route_id"][:, f, :]
-                for p in range(P):
-                    for i in np.unique(ids[:, p]):
-                        if i != -1 and int(i) not in route_meta:
-                            o, d = model.pairs[p]
-                            route_meta[int(i)] = (model.origins[o], model.destinations[d], fam)
+            ids, first = np.unique(res["route_id"].reshape(n, F * P), return_index=True)
+            for i, pos in zip(ids.tolist(), (first % (F * P)).tolist(), strict=True):
+                if i != -1 and i not in route_meta:
+                    o, d = model.pairs[pos % P]
+                    route_meta[i] = (model.origins[o], model.destinations[d],
+                                     model.families[pos // P])
             catalog.update(res["catalog"])
             if stage is not None:
                 for fam, frame in _frames(model, res).items():
