@@ -115,6 +115,7 @@ class SweepModel:
     rail: np.ndarray
     road: np.ndarray
     border: np.ndarray
+    hypothetical: np.ndarray                 # sea arcs with no scheduled liner service
     arc_labels: list[str]
     # block graph (sorted by (row, col); one csr entry per distinct (row, col))
     n_block: int
@@ -273,6 +274,7 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
         lane_of_arc=lane_of_arc, lanes=lane_names,
         rail=(mode == "rail"), road=(mode == "road"),
         border=np.array([str(k).startswith("border") for k in kinds], dtype=bool),
+        hypothetical=np.asarray(c.hypothetical, dtype=bool).copy(),
         arc_labels=[f"{c.nodes[t]}>{c.nodes[h]}" for t, h in zip(c.tail, c.head, strict=True)],
         n_block=offset, entry_arc=a, group_start=group_start,
         group_key=g_rows * offset + g_cols, indptr=indptr, indices=g_cols.astype(np.int32),
@@ -398,6 +400,7 @@ def evaluate(model: SweepModel, drawn: Mapping[str, np.ndarray]) -> dict[str, An
     t_h = np.full(shape, np.nan)
     co2 = np.full(shape, np.nan)
     rid = np.full(shape, -1, dtype=np.int64)
+    hyp = np.zeros(shape, dtype=bool)
     catalog: dict[int, tuple[int, ...]] = {}
     sea = model.lane_of_arc >= 0
     lane_ix = np.where(sea, model.lane_of_arc, 0)
@@ -445,6 +448,7 @@ def evaluate(model: SweepModel, drawn: Mapping[str, np.ndarray]) -> dict[str, An
         tot_t = np.zeros(len(cur))
         tot_o = np.zeros(len(cur))
         h = np.zeros(len(cur), dtype=np.uint64)
+        flag = np.zeros(len(cur), dtype=bool)
         for arc in reversed(steps):  # route order: origin first, as Route.totals sums
             on = arc >= 0
             a = np.where(on, arc, 0)
@@ -452,11 +456,13 @@ def evaluate(model: SweepModel, drawn: Mapping[str, np.ndarray]) -> dict[str, An
             tot_t += np.where(on, w_time[a], 0.0)
             tot_o += np.where(on, model.co2[a], 0.0)
             h = np.where(on, h * _HASH_MUL + (a + 1).astype(np.uint64), h)
+            flag |= on & model.hypothetical[a]
         ids = h.view(np.int64)
         transport[s] = np.where(reach, tot_c, np.nan).reshape(F, P)
         t_h[s] = np.where(reach, tot_t, np.nan).reshape(F, P)
         co2[s] = np.where(reach, tot_o, np.nan).reshape(F, P)
         rid[s] = np.where(reach, ids, -1).reshape(F, P)
+        hyp[s] = (reach & flag).reshape(F, P)
         if steps:
             seen, first = np.unique(np.where(reach, ids, -1), return_index=True)
             new = [(int(i), int(t)) for i, t in zip(seen.tolist(), first.tolist(), strict=True)
@@ -499,7 +505,7 @@ def evaluate(model: SweepModel, drawn: Mapping[str, np.ndarray]) -> dict[str, An
     return {
         "chunk": 0, "start": 0, "count": count,
         "transport": transport, "charges": charges, "total": transport + charges,
-        "time_h": time_out, "co2": co2_out, "route_id": rid,
+        "time_h": time_out, "co2": co2_out, "route_id": rid, "hypothetical": hyp,
         "inputs": inputs, "catalog": catalog,
     }
 
@@ -567,6 +573,8 @@ def _frames(model: SweepModel, res: Mapping[str, Any]) -> dict[str, pd.DataFrame
             "time_h": res["time_h"][:, f, :].ravel()[keep],
             "co2_kg_per_teu": res["co2"][:, f, :].ravel()[keep],
             "route_id": res["route_id"][:, f, :].ravel()[keep],
+            # a sea leg no liner service offers (only with allow_hypothetical)
+            "hypothetical": res["hypothetical"][:, f, :].ravel()[keep],
         })
     return out
 
