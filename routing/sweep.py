@@ -691,7 +691,16 @@ def run_sweep(
         futures = [client.submit(run_chunk, remote, seed, i, s, n, pure=False)
                    for i, s, n in plan]
         for fut in as_completed(futures, loop=client.loop):
-            yield fut.result()
+            try:
+                res = fut.result()
+            except BypassError:
+                raise
+            except Exception as exc:  # a worker failed: say so in one line
+                raise BypassError(
+                    f"sweep chunk failed on a dask worker: {type(exc).__name__}: "
+                    f"{' '.join(str(exc).split())} (workers need the same bypass version "
+                    "as this client)") from exc
+            yield res
             fut.release()
 
     try:
