@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from routing.sweep import DEFAULT_CHUNK, build_model, run_sweep
     from routing.sweep_spec import read_sweep
 
+    load0 = round(os.getloadavg()[0], 2)
     graph = load_graph()
     spec = read_sweep(args.file)
     model = build_model(graph, spec)
@@ -99,7 +100,11 @@ def main(argv: list[str] | None = None) -> int:
         "what": "bypass sweep: every sample re-solves every default pair in every family",
         "sweep_file": args.file, "pairs": model.n_pairs, "families": model.families,
         "chunk_size": DEFAULT_CHUNK, "cpu_count": os.cpu_count(),
-        "python": platform.python_version(), "runs": rows,
+        "python": platform.python_version(),
+        # Shared machine: the 1-minute load average before and after says how many cores
+        # the runs really had (a load above the core count means they competed).
+        "load_average_1min_start_end": [load0, round(os.getloadavg()[0], 2)],
+        "runs": rows,
         "scaling_efficiency_2_workers": round(eff, 3),
     }
     text = json.dumps(result, indent=2)

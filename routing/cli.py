@@ -842,7 +842,8 @@ def sweep(
                     "pairs": rows(pairs)})
         return
     t = Table(title=f"Sweep {spec.name}: {samples} samples, seed {seed}, "
-                    f"{result.seconds:.1f} s on {result.workers} worker(s)",
+                    f"{result.seconds:.1f} s " + (f"on {result.workers} worker(s)"
+                                                  if result.workers else "in this process"),
               title_justify="left", show_edge=False)
     for label in ("policy", "expected\nUSD/TEU", "CVaR95\nUSD/TEU", "regret\nUSD/TEU"):
         t.add_column(label, justify="left" if label == "policy" else "right")
