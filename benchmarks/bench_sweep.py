@@ -15,7 +15,9 @@ every gateway family. Measured:
   workers' peak RSS can be read afterwards; the time excludes cluster start;
 * ``write``: the 2-worker run again with ``out=`` (Parquet + summary).
 
-Scaling efficiency = (rate on 2 workers) / (2 x rate on 1 worker).
+Scaling efficiency = (rate on 2 workers) / (2 x rate on 1 worker), wall clock.
+On a shared machine the wall clock measures the competition; the CPU seconds
+each worker spent (``samples_per_worker_cpu_s``) measure the work itself.
 """
 
 from __future__ import annotations
@@ -70,20 +72,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{name:11s} {n} samples in {seconds:7.2f} s = {n / seconds:8.1f} samples/s "
               f"{extra}", file=sys.stderr)
 
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     run_sweep(graph, spec, n, seed=1, workers=0)
-    record("in_process", time.perf_counter() - t, driver_peak_rss_mb=round(_peak_rss_mb()))
+    cpu = time.process_time() - cpu
+    record("in_process", time.perf_counter() - t, cpu_s=round(cpu, 2),
+           samples_per_cpu_s=round(n / cpu, 1), driver_peak_rss_mb=round(_peak_rss_mb()))
 
     for w in (1, 2):
         with LocalCluster(n_workers=w, threads_per_worker=1, processes=True,
                           dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
                 Client(cluster, set_as_default=False) as client:
-            t = time.perf_counter()
+            cpu0 = client.run(time.process_time)
+            t, dcpu = time.perf_counter(), time.process_time()
             run_sweep(graph, spec, n, seed=1, scheduler=cluster.scheduler_address)
             seconds = time.perf_counter() - t
+            dcpu = time.process_time() - dcpu
+            cpu1 = client.run(time.process_time)
+            wcpu = [cpu1[k] - cpu0[k] for k in cpu1]
             peak = client.run(_peak_rss_mb)
             now = client.run(_rss_mb)
             record(f"local_{w}", seconds,
+                   worker_cpu_s=[round(v, 2) for v in wcpu], client_cpu_s=round(dcpu, 2),
+                   samples_per_worker_cpu_s=round(n / sum(wcpu), 1),
                    worker_peak_rss_mb=[round(v) for v in peak.values()],
                    worker_rss_after_mb=[round(v) for v in now.values()])
             if w == 2:

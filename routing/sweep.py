@@ -75,10 +75,13 @@ _HASH_MUL = np.uint64(1_099_511_628_211)  # FNV-64 prime: route ids from arc seq
 def gateway_family(region: str, through_us: bool) -> str:
     """Gateway family of a route from its boarding port's region and its US transit.
 
-    The one place a route is classified (``routing.corridors`` may take it
-    over): the family is the region of the last Americas port, the box's
-    boarding port for Asia, with Canadian Pacific ports split by whether the
-    route reached them through the US (in bond) or not.
+    The one place a route is classified: the family is the region of the
+    port where the box boards the ocean ride that reaches Asia (the last
+    Americas port), with Canadian Pacific ports split by whether the route
+    reached them through the US (in bond, by land) or not. The sweep applies
+    it per ocean departure (a sea arc from an Americas port to an Asian one)
+    when it builds one graph copy per family; ``routing.corridors`` classifies
+    whole routes with the same definitions and is the reference for routes.
     """
     if region == "ca_pacific":
         return "ca_pacific_inbond" if through_us else "ca_pacific_sea"
@@ -230,6 +233,10 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
             offset += n
             continue
         allowed &= reentry_ok
+        if fam == "ca_pacific_inbond":
+            # In bond = through the US by land: no sea leg touching the US (a US port
+            # feeder to Canada is neither US-free nor in bond by land; routing.corridors).
+            allowed &= ~(is_sea & us)
         free = np.flatnonzero(allowed & ~us)
         every = np.flatnonzero(allowed)
         usa = np.flatnonzero(allowed & us)

@@ -175,8 +175,12 @@ def test_family_routes_board_at_their_family(graph, tmp_path):
     routes = pd.read_parquet(tmp_path / "o" / "routes.parquet")
     assert len(routes) > 0
     region = {n: d.get("region") for n, d in graph.nodes(data=True) if d.get("kind") == "port"}
+
+    def port(n: str) -> str | None:  # a port node, or the port of a berth node
+        return n if n in region else graph.nodes[n].get("port")
+
     for r in routes.itertuples():
-        ports = [n for n in r.nodes.split(" > ") if n in region]
+        ports = [port(n) for n in r.nodes.split(" > ") if port(n)]
         americas = [p for p in ports if region[p] != "asia"]
         us = any(graph.nodes[n].get("us_transit") for n in r.nodes.split(" > "))
         assert gateway_family(region[americas[-1]], us) == r.corridor, r
