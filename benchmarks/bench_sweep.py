@@ -106,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
                                if p.is_file())
                     record("write_2", seconds, output_mb=round(size / 2**20, 1))
     eff = rows["local_2"]["samples_per_s"] / (2 * rows["local_1"]["samples_per_s"])
+    # The same on CPU time: the 1-worker CPU seconds over twice the busier worker's on 2
+    # (what the wall clock would show on two otherwise idle cores).
+    eff_cpu = sum(rows["local_1"]["worker_cpu_s"]) / (2 * max(rows["local_2"]["worker_cpu_s"]))
     result = {
         "what": "bypass sweep: every sample re-solves every default pair in every family",
         "sweep_file": args.file, "pairs": model.n_pairs, "families": model.families,
@@ -116,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         "load_average_1min_start_end": [load0, round(os.getloadavg()[0], 2)],
         "runs": rows,
         "scaling_efficiency_2_workers": round(eff, 3),
+        "cpu_scaling_efficiency_2_workers": round(eff_cpu, 3),
     }
     text = json.dumps(result, indent=2)
     print(text)
