@@ -51,7 +51,7 @@ def pair_table(result: SweepResult) -> pd.DataFrame:
                          (np.isnan(via) | (free <= via)).astype(float))
     t = np.where(np.isnan(result.total), np.inf, result.total)
     best = t.argmin(axis=1)  # [S, P]; ties: first family in report order
-    solvable = np.isfinite(t).any(axis=1)
+    solvable: np.ndarray = np.asarray(np.isfinite(t).any(axis=1))
     pol = policy_costs(result)
     rows = []
     for p, (o, d) in enumerate(m.pairs):
@@ -61,7 +61,8 @@ def pair_table(result: SweepResult) -> pd.DataFrame:
                                if np.isfinite(free_wins[:, p]).any() else math.nan}
         for f, fam in enumerate(m.families):
             ok = solvable[:, p]
-            row[f"p_best_{fam}"] = float(np.mean(best[ok, p] == f)) if ok.any() else math.nan
+            hits = best[ok, p] == f
+            row[f"p_best_{fam}"] = float(hits.mean()) if ok.any() else math.nan
         base = pol["choose_per_sample"][:, p]
         for name in POLICIES:
             v = pol[name][:, p]
@@ -156,8 +157,9 @@ def charts(result: SweepResult, pairs: pd.DataFrame, policies: pd.DataFrame,
     centre = float(sens["delta_at_medians_usd_per_teu"].iloc[0]) if len(sens) else 0.0
     s = sens.iloc[::-1]
     fig, ax = plt.subplots(figsize=(7, 0.45 * max(len(s), 2) + 1.2))
-    for i, r in enumerate(s.itertuples(index=False)):
-        lo, hi = r.delta_at_low_usd_per_teu, r.delta_at_high_usd_per_teu
+    lows = s["delta_at_low_usd_per_teu"].to_numpy(dtype=float)
+    highs = s["delta_at_high_usd_per_teu"].to_numpy(dtype=float)
+    for i, (lo, hi) in enumerate(zip(lows.tolist(), highs.tolist(), strict=True)):
         ax.barh(i, hi - centre, left=centre, color="#c0392b", alpha=0.8)
         ax.barh(i, lo - centre, left=centre, color="#2471a3", alpha=0.8)
     ax.axvline(centre, color="black", lw=0.8)
