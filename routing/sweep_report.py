@@ -10,7 +10,8 @@ Definitions (per pair, over samples):
 
 * ``p_us_free_cheaper``: share of samples where the best US-free route costs
   no more than the best route through the US (charges included; a pair with
-  no route through the US counts as US-free, as in ``routing.compare``).
+  no route through the US counts as US-free, as in ``routing.compare``, and
+  one with no US-free route as not; ``p_us_free_route_exists`` tells which).
 * ``p_best_<family>``: share of samples where that family is cheapest.
 * policies (``routing.sweep.POLICIES``): each re-optimises within its allowed
   families every sample; ``expected`` is the mean cost, ``cvar95`` the mean of
@@ -58,7 +59,9 @@ def pair_table(result: SweepResult) -> pd.DataFrame:
         row: dict[str, Any] = {"origin": m.origins[o], "destination": m.destinations[d],
                                "samples": result.samples,
                                "p_us_free_cheaper": float(np.nanmean(free_wins[:, p]))
-                               if np.isfinite(free_wins[:, p]).any() else math.nan}
+                               if np.isfinite(free_wins[:, p]).any() else math.nan,
+                               "p_us_free_route_exists": float(np.mean(~np.isnan(free[:, p]))),
+                               "p_via_us_route_exists": float(np.mean(~np.isnan(via[:, p])))}
         for f, fam in enumerate(m.families):
             ok = solvable[:, p]
             hits = best[ok, p] == f
@@ -184,12 +187,21 @@ def charts(result: SweepResult, pairs: pd.DataFrame, policies: pd.DataFrame,
 
     grid = pairs.pivot(index="origin", columns="destination", values="p_us_free_cheaper")
     grid = grid.reindex(index=result.model.origins, columns=result.model.destinations)
-    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * grid.shape[1], 1.0 + 0.35 * grid.shape[0]))
-    im = ax.imshow(grid.to_numpy(dtype=float), vmin=0, vmax=1, cmap="RdYlGn", aspect="auto")
+    exists = pairs.pivot(index="origin", columns="destination",
+                         values="p_us_free_route_exists") \
+        .reindex(index=result.model.origins, columns=result.model.destinations)
+    # Grey, not red: a pair with no (bookable) US-free route at all is not a pair
+    # where the US-free route lost on price.
+    values = np.ma.masked_where(~(exists.to_numpy(dtype=float) > 0),
+                                grid.to_numpy(dtype=float))
+    cmap = matplotlib.colormaps["RdYlGn"].with_extremes(bad="#bbbbbb")
+    fig, ax = plt.subplots(figsize=(1.0 + 0.55 * grid.shape[1], 1.2 + 0.35 * grid.shape[0]))
+    im = ax.imshow(values, vmin=0, vmax=1, cmap=cmap, aspect="auto")
     ax.set_xticks(range(grid.shape[1]), grid.columns, rotation=60, fontsize=7)
     ax.set_yticks(range(grid.shape[0]), grid.index, fontsize=7)
     fig.colorbar(im, ax=ax, label="P(US-free cheaper)")
-    ax.set_title("Probability the US-free route is cheaper")
+    ax.set_title("Probability the US-free route is cheaper\n(grey: no US-free route in any "
+                 "sample)", fontsize=10)
     out["p_us_free.png"] = _png(fig)
     plt.close(fig)
     return out

@@ -206,6 +206,8 @@ def test_outputs_partitioned_parquet_and_summary(graph, tmp_path):
     pairs = pd.read_csv(out / "pairs.csv")
     fam_cols = [c for c in pairs.columns if c.startswith("p_best_")]
     assert np.allclose(pairs[fam_cols].sum(axis=1), 1.0)
+    # No US-free route in a sample: that sample does not count as US-free cheaper.
+    assert (pairs["p_us_free_cheaper"] <= pairs["p_us_free_route_exists"] + 1e-12).all()
     pol = pd.read_csv(out / "policies.csv").set_index("policy")
     assert pol.loc["choose_per_sample", "expected_usd_per_teu"] <= \
         pol["expected_usd_per_teu"].min() + 1e-9
@@ -285,6 +287,7 @@ def test_bad_sweep_file_is_one_line_error(tmp_path, capsys, text, expected):
     (["--samples", "-5"], "--samples must be a positive integer"),
     (["--samples", "0"], "--samples must be a positive integer"),
     (["--workers", "-1"], "--workers must be >= 0"),
+    (["--seed", "-3", "--workers", "0"], "--seed must be a non-negative integer"),
 ])
 def test_bad_sweep_options_are_one_line_errors(capsys, args, expected):
     code = main(["-q", "sweep", "transpacific_2026", *args])
