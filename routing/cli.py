@@ -812,13 +812,15 @@ def sweep(
         TimeRemainingColumn,
     )
 
-    from routing.sweep import run_sweep
+    from routing.sweep import check_scheduler_address, run_sweep
     from routing.sweep_report import pair_table, policy_table, sensitivity_table
     from routing.sweep_spec import read_sweep
 
     spec = read_sweep(file)
     if samples < 1:
         raise BypassError(f"--samples must be a positive integer, got {samples}")
+    if scheduler:
+        check_scheduler_address(scheduler)
     graph = _graph()
     bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),

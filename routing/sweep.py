@@ -526,6 +526,27 @@ def chunks(samples: int, chunk_size: int) -> list[tuple[int, int, int]]:
             for i, s in enumerate(range(0, samples, chunk_size))]
 
 
+def check_scheduler_address(address: str) -> None:
+    """Reject a malformed scheduler address before a Client is built from it.
+
+    Why: a Client whose constructor fails on the address is still finalised at
+    exit, which then waits 10 s and prints a traceback; a bad address is user
+    input and gets one line instead.
+    """
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, loc = parse_address(address, strict=True)
+        get_backend(scheme)
+        if scheme != "inproc":
+            parse_host_port(loc)
+    except (ValueError, TypeError) as exc:
+        raise SweepError(f"--scheduler {address!r} is not a scheduler address, e.g. "
+                         f"tcp://10.0.0.5:8786 ({' '.join(str(exc).split())})") from None
+
+
 class _Cluster:
     """A dask.distributed client: a fresh LocalCluster, or an existing scheduler."""
 
@@ -534,6 +555,7 @@ class _Cluster:
 
         self.cluster = None
         if scheduler:
+            check_scheduler_address(scheduler)
             try:
                 self.client = Client(scheduler, timeout=CONNECT_TIMEOUT_S,
                                      set_as_default=False)

@@ -168,3 +168,11 @@ def test_unreachable_scheduler_is_a_fast_one_line_error(small, capsys):
     assert code == 2
     assert err.count("\n") == 1 and "cannot reach dask scheduler" in err, err
     assert took < 15
+
+
+@pytest.mark.parametrize("address", ["not a url", "tcp://127.0.0.1", "http://example.org:80"])
+def test_malformed_scheduler_address_is_a_one_line_error(small, capsys, address):
+    code = main(["-q", "sweep", str(small), "--samples", "5", "--scheduler", address])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and "is not a scheduler address" in err, err
