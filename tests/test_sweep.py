@@ -342,3 +342,26 @@ def test_allow_hypothetical_matches_the_comparison_with_hypothetical_legs(graph)
     assert_same_as_compare(model, res["total"], compare(graph, **opt))
     # Rows that ride a sea leg with no liner service are flagged; never by default.
     assert not run_chunk(build_model(graph, spec_of({})), 0, 0, 0, 1)["hypothetical"].any()
+
+
+def test_realised_closure_charges_the_scenario_formula_in_closed_samples(graph):
+    """A closed corridor costs the US families C_fallback + days * V * r / 365 (the
+    border_closure_risk formula with probability 1); an open one costs nothing extra."""
+    from routing.scenarios import DAYS_PER_YEAR
+
+    spec = spec_of({"disruption_probability": fixed(0.4), "disruption_days": fixed(10.0)},
+                   origins=ORIGINS, destinations=DESTS)
+    model = build_model(graph, spec)
+    res = run_chunk(model, seed=9, chunk=0, start=0, count=400)
+    closed = res["inputs"]["disrupted"]
+    assert 0.3 < closed.mean() < 0.5  # Bernoulli(0.4), 400 draws
+    us = np.array([family_through_us(f) for f in model.families])
+    free, _ = sides_of(np.where(us[None, :, None], np.nan, res["transport"]), model.families)
+    rate = spec.carrying_cost_pct_per_year / 100.0 * spec.cargo_value_usd_per_teu
+    expect = free + 10.0 * rate / DAYS_PER_YEAR
+    for f in np.flatnonzero(us):
+        ch = res["charges"][:, f, :]
+        ok = ~np.isnan(ch) & ~np.isnan(free)
+        assert np.allclose(ch[closed][ok[closed]], expect[closed][ok[closed]], rtol=0, atol=1e-9)
+        assert (ch[~closed][ok[~closed]] == 0).all()
+    assert (res["charges"][:, ~us, :][~np.isnan(res["charges"][:, ~us, :])] == 0).all()
