@@ -13,7 +13,10 @@ copy per gateway family. US-free families (``mx_pacific``, ``mx_gulf``,
 (``us_pacific``, ``us_gulf``, ``ca_pacific_inbond``) are two-layer copies
 (layer 1 is entered by a US arc, as in ``routing.solver``), and every copy
 keeps only the ocean departures (Americas port -> Asian port) of its family.
-A sample is then one ``scipy.sparse.csgraph.dijkstra`` call over that block
+Two more copies, with no family restriction, give the comparison's sides
+(best US-free, best through the US) exactly as ``routing.compare`` does, even
+for a route no family claims (a US origin boarding in Mexico, a US feeder to
+Canada). A sample is then one ``scipy.sparse.csgraph.dijkstra`` call over that block
 graph with one tree per (family, origin); only the edge weights change
 between samples, so the sparse structure is built once. Path totals are
 summed in route order, so a sample equal to the base model reproduces
@@ -62,12 +65,15 @@ AMERICAS = ("mx_pacific", "mx_gulf", "ca_pacific", "us_pacific", "us_gulf")
 #: Gateway families in report order; families with no departure in the graph are dropped.
 FAMILIES = ("mx_pacific", "mx_gulf", "ca_pacific_sea", "us_pacific", "us_gulf",
             "ca_pacific_inbond")
-#: Policies compared in the summary: the families each may use (re-optimised per sample).
+#: The two comparison sides, solved as columns of their own (no family restriction), so
+#: they are exactly ``routing.compare``'s US-free and through-the-US routes.
+SIDES = ("best_us_free", "best_via_us")
+#: Policies compared in the summary: the columns each may use (re-optimised per sample).
 POLICIES = {
-    "always_us_free": ("mx_pacific", "mx_gulf", "ca_pacific_sea"),
-    "always_via_us": ("us_pacific", "us_gulf", "ca_pacific_inbond"),
+    "always_us_free": ("best_us_free",),
+    "always_via_us": ("best_via_us",),
     "always_canadian_port": ("ca_pacific_sea", "ca_pacific_inbond"),
-    "choose_per_sample": FAMILIES,
+    "choose_per_sample": SIDES,
 }
 _HASH_MUL = np.uint64(1_099_511_628_211)  # FNV-64 prime: route ids from arc sequences
 
@@ -89,8 +95,8 @@ def gateway_family(region: str, through_us: bool) -> str:
 
 
 def family_through_us(family: str) -> bool:
-    """True when every route of the family transits the US (layered copy)."""
-    return family in ("us_pacific", "us_gulf", "ca_pacific_inbond")
+    """True when every route of the family (or side) transits the US (layered copy)."""
+    return family in ("us_pacific", "us_gulf", "ca_pacific_inbond", "best_via_us")
 
 
 # --------------------------------------------------------------------------- model
@@ -110,6 +116,7 @@ class SweepModel:
     destinations: list[str]
     pairs: list[tuple[int, int]]            # (origin index, destination index)
     families: list[str]
+    columns: list[str]                       # families, then the two SIDES
     cost: np.ndarray
     time: np.ndarray
     co2: np.ndarray
@@ -130,7 +137,7 @@ class SweepModel:
     multi_groups: np.ndarray
     multi_arcs: np.ndarray                   # padded with -1
     sources: np.ndarray                      # [F, O] block node of each origin
-    targets: np.ndarray                      # [F, D] block node of each destination
+    targets: np.ndarray                      # [F, O, D] block node of each destination
     scenario_names: list[str] = field(default_factory=list)
     scenario_params: np.ndarray = field(default_factory=lambda: np.zeros((0, 6)))
 
@@ -195,11 +202,18 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
     base = np.ones(c.m, dtype=bool)
     if spec.scheduled_only:
         base &= ~c.hypothetical
-    # A route "through the US" never comes back into its origin country from the US.
-    home = frozenset().union(*(c.node_countries[c.index[o]] for o in origins)) - {"USA"}
-    into_home = np.array([bool(cs & home) and not u
-                          for cs, u in zip(c.node_countries, c.node_us, strict=True)], dtype=bool)
-    reentry_ok = ~(c.node_us[c.tail] & into_home[c.head]) if c.m else base
+    # A route "through the US" never comes back into its origin country from the US
+    # (routing.query no_return_from_us): one layered copy per distinct origin country set.
+    groups: dict[frozenset[str], list[int]] = {}
+    for i, o in enumerate(origins):
+        k = c.index[o]
+        home = frozenset() if c.node_us[k] else c.node_countries[k] - {"USA"}
+        groups.setdefault(home, []).append(i)
+
+    def reentry_ok(home: frozenset[str]) -> np.ndarray:
+        into = np.array([bool(cs & home) and not u
+                         for cs, u in zip(c.node_countries, c.node_us, strict=True)], dtype=bool)
+        return ~(c.node_us[c.tail] & into[c.head]) if c.m else np.ones(0, dtype=bool)
     # Ocean departures: a sea arc from an Americas port to an Asian one.
     tail_region = np.array([regions.get(c.nodes[t], "") for t in c.tail], dtype=object)
     head_region = np.array([regions.get(c.nodes[h], "") for h in c.head], dtype=object)
@@ -215,37 +229,43 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
         log.warning("sweep: ocean departures from regions %s are not in a gateway family "
                     "and are left out", ", ".join(map(str, others)))
     rows, cols, arcs = [], [], []
-    sources = np.zeros((len(families), len(origins)), dtype=np.int64)
-    targets = np.zeros((len(families), len(dests)), dtype=np.int64)
+    columns = [*families, *SIDES]
+    sources = np.zeros((len(columns), len(origins)), dtype=np.int64)
+    targets = np.zeros((len(columns), len(origins), len(dests)), dtype=np.int64)
     offset = 0
     o_idx = np.array([c.index[o] for o in origins])
     d_idx = np.array([c.index[d] for d in dests])
-    for f, fam in enumerate(families):
-        region = "ca_pacific" if fam.startswith("ca_pacific") else fam
-        allowed = base & ~(departure & (tail_region != region))
+    for f, fam in enumerate(columns):
+        if fam in SIDES:
+            allowed = base
+        else:
+            region = "ca_pacific" if fam.startswith("ca_pacific") else fam
+            allowed = base & ~(departure & (tail_region != region))
         if not family_through_us(fam):
             a = np.flatnonzero(allowed & ~us)
             rows.append(c.tail[a] + offset)
             cols.append(c.head[a] + offset)
             arcs.append(a)
             sources[f] = o_idx + offset
-            targets[f] = d_idx + offset
+            targets[f] = d_idx[None, :] + offset
             offset += n
             continue
-        allowed &= reentry_ok
         if fam == "ca_pacific_inbond":
             # In bond = through the US by land: no sea leg touching the US (a US port
             # feeder to Canada is neither US-free nor in bond by land; routing.corridors).
-            allowed &= ~(is_sea & us)
-        free = np.flatnonzero(allowed & ~us)
-        every = np.flatnonzero(allowed)
-        usa = np.flatnonzero(allowed & us)
-        rows += [c.tail[free] + offset, c.tail[every] + offset + n, c.tail[usa] + offset]
-        cols += [c.head[free] + offset, c.head[every] + offset + n, c.head[usa] + offset + n]
-        arcs += [free, every, usa]
-        sources[f] = o_idx + offset
-        targets[f] = d_idx + offset + n
-        offset += 2 * n
+            allowed = allowed & ~(is_sea & us)
+        for home, members in groups.items():
+            ok = allowed & reentry_ok(home)
+            free = np.flatnonzero(ok & ~us)
+            every = np.flatnonzero(ok)
+            usa = np.flatnonzero(ok & us)
+            rows += [c.tail[free] + offset, c.tail[every] + offset + n, c.tail[usa] + offset]
+            cols += [c.head[free] + offset, c.head[every] + offset + n,
+                     c.head[usa] + offset + n]
+            arcs += [free, every, usa]
+            sources[f, members] = o_idx[members] + offset
+            targets[f, members] = d_idx[None, :] + offset + n
+            offset += 2 * n
     r = np.concatenate(rows)
     col = np.concatenate(cols)
     a = np.concatenate(arcs)
@@ -277,7 +297,8 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
                             sc.disruption_delay_days, sc.carrying_cost_pct_per_year])
     return SweepModel(
         spec=spec, nodes=list(c.nodes), origins=origins, destinations=dests, pairs=pairs,
-        families=families, cost=c.cost.copy(), time=c.time.copy(), co2=c.co2.copy(),
+        families=families, columns=columns, cost=c.cost.copy(), time=c.time.copy(),
+        co2=c.co2.copy(),
         lane_of_arc=lane_of_arc, lanes=lane_names,
         rail=(mode == "rail"), road=(mode == "road"),
         border=np.array([str(k).startswith("border") for k in kinds], dtype=bool),
@@ -396,12 +417,12 @@ def evaluate(model: SweepModel, drawn: Mapping[str, np.ndarray]) -> dict[str, An
         scen_idx = np.full(count, -1)
         sp = np.zeros((count, 6))
         sp[:, 5] = spec.carrying_cost_pct_per_year
-    F, P = len(model.families), model.n_pairs
+    F, P = len(model.columns), model.n_pairs
     o_of = np.array([o for o, _ in model.pairs])
     d_of = np.array([d for _, d in model.pairs])
     src = model.sources.ravel()
     rows_t = (np.arange(F)[:, None] * len(model.origins) + o_of[None, :]).ravel()
-    node_t = model.targets[:, d_of].ravel()
+    node_t = model.targets[:, o_of, d_of].ravel()
     shape = (count, F, P)
     transport = np.full(shape, np.nan)
     t_h = np.full(shape, np.nan)
@@ -480,14 +501,12 @@ def evaluate(model: SweepModel, drawn: Mapping[str, np.ndarray]) -> dict[str, An
                     seq = mat_steps[::-1, t]
                     catalog[i] = tuple(int(x) for x in seq[seq >= 0])
     # Charges on families through the US (flat per route: they never change the route).
-    us_f = np.array([family_through_us(f) for f in model.families])
-    free_f = ~us_f
-    free_tr = np.where(free_f[None, :, None] & np.isfinite(transport), transport, np.inf)
-    free_cost = free_tr.min(axis=1)  # [S, P]
-    best_free = free_tr.argmin(axis=1)
+    us_f = np.array([family_through_us(f) for f in model.columns])
+    i_free = model.columns.index("best_us_free")
+    free_cost = transport[:, i_free, :]  # [S, P]: the fallback, as in routing.scenarios
     has_free = np.isfinite(free_cost)
-    fb_time = np.take_along_axis(t_h, best_free[:, None, :], axis=1)[:, 0, :]
-    fb_co2 = np.take_along_axis(co2, best_free[:, None, :], axis=1)[:, 0, :]
+    fb_time = t_h[:, i_free, :]
+    fb_co2 = co2[:, i_free, :]
     scen_rate = (sp[:, 5] / 100.0 * value)[:, None, None]
     fallback = np.where(has_free[:, None, :], free_cost[:, None, :], transport)
     charges = (0.0 + sp[:, 0][:, None, None]
@@ -590,7 +609,7 @@ def _frames(model: SweepModel, res: Mapping[str, Any]) -> dict[str, pd.DataFrame
     pair_d = np.tile([model.destinations[d] for _, d in model.pairs], count)
     pair = np.tile(model.pair_labels(), count)
     out = {}
-    for f, fam in enumerate(model.families):
+    for f, fam in enumerate(model.columns):
         tr = res["transport"][:, f, :].ravel()
         keep = np.isfinite(tr)
         out[fam] = pd.DataFrame({
@@ -615,7 +634,7 @@ class SweepResult:
     model: SweepModel
     samples: int
     seed: int
-    total: np.ndarray          # [S, F, P] USD/TEU incl. charges (NaN: no route)
+    total: np.ndarray          # [S, columns, P] USD/TEU incl. charges (NaN: no route)
     inputs: pd.DataFrame       # one row per sample
     routes: pd.DataFrame
     out: Path | None = None
@@ -697,7 +716,7 @@ def run_sweep(
     out_path = Path(out) if out is not None else None
     stage = _staging(out_path) if out_path is not None else None
     plan = chunks(samples, chunk_size)
-    F, P = len(model.families), model.n_pairs
+    F, P = len(model.columns), model.n_pairs
     total = np.full((samples, F, P), np.nan)
     inputs: dict[str, np.ndarray] = {}
     catalog: dict[int, tuple[int, ...]] = {}
@@ -745,7 +764,7 @@ def run_sweep(
                 if i != -1 and i not in route_meta:
                     o, d = model.pairs[pos % P]
                     route_meta[i] = (model.origins[o], model.destinations[d],
-                                     model.families[pos // P])
+                                     model.columns[pos // P])
             catalog.update(res["catalog"])
             if stage is not None:
                 for fam, frame in _frames(model, res).items():
@@ -787,6 +806,7 @@ def run_sweep(
             write_summary(result, stage)
             meta = {"spec": spec.to_dict(), "samples": samples, "seed": seed,
                     "chunk_size": chunk_size, "families": model.families,
+                    "columns": model.columns,
                     "origins": model.origins, "destinations": model.destinations}
             (stage / "sweep.json").write_text(json.dumps(meta, indent=2, default=str),
                                               encoding="utf-8")
@@ -803,7 +823,7 @@ def run_sweep(
 def policy_costs(result: SweepResult) -> dict[str, np.ndarray]:
     """[S, P] cost of each policy: its best allowed family per sample (NaN if none)."""
     out = {}
-    fams = result.model.families
+    fams = result.model.columns
     for name, allowed in POLICIES.items():
         idx = [i for i, f in enumerate(fams) if f in allowed]
         if not idx:
@@ -825,13 +845,9 @@ def cvar(values: np.ndarray, level: float = 0.95, axis: int = 0) -> np.ndarray:
     return tail.mean(axis=axis)
 
 
-def sides_of(total: np.ndarray, families: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """[S, P] best US-free and best via-US total cost from [S, F, P] (NaN where none)."""
-    us = np.array([family_through_us(f) for f in families])
-    t = np.where(np.isnan(total), np.inf, total)
-    free = np.where(us[None, :, None], np.inf, t).min(axis=1)
-    via = np.where(~us[None, :, None], np.inf, t).min(axis=1)
-    return np.where(np.isfinite(free), free, np.nan), np.where(np.isfinite(via), via, np.nan)
+def sides_of(total: np.ndarray, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """[S, P] best US-free and best via-US total cost from [S, columns, P] (NaN where none)."""
+    return total[:, columns.index("best_us_free"), :], total[:, columns.index("best_via_us"), :]
 
 
 def one_at_a_time(result: SweepResult) -> tuple[pd.DataFrame, float]:
@@ -868,7 +884,7 @@ def one_at_a_time(result: SweepResult) -> tuple[pd.DataFrame, float]:
         if key:
             drawn[key][i] = value
     res = evaluate(model, drawn)
-    free, via = sides_of(res["total"], model.families)
+    free, via = sides_of(res["total"], model.columns)
     delta = free - via
     both = ~np.isnan(delta).any(axis=0)
     y = delta[:, both].mean(axis=1) if both.any() else np.full(len(cases), np.nan)

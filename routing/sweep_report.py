@@ -12,9 +12,10 @@ Definitions (per pair, over samples):
   no more than the best route through the US (charges included; a pair with
   no route through the US counts as US-free, as in ``routing.compare``, and
   one with no US-free route as not; ``p_us_free_route_exists`` tells which).
-* ``p_best_<family>``: share of samples where that family is cheapest.
+* ``p_best_<family>``: share of samples where that family is cheapest
+  (``p_best_other``: the cheapest route belongs to no family).
 * policies (``routing.sweep.POLICIES``): each re-optimises within its allowed
-  families every sample; ``expected`` is the mean cost, ``cvar95`` the mean of
+  families (or comparison side) every sample; ``expected`` is the mean cost, ``cvar95`` the mean of
   the worst 5 % of samples, ``regret`` the mean excess over choosing per sample.
 * sensitivity: for each input, the one-at-a-time swing of the network mean
   of (US-free minus via-US cost) between the input at its sampled P10 and
@@ -41,7 +42,7 @@ from .sweep import POLICIES, SweepResult, cvar, one_at_a_time, policy_costs, sid
 
 def sides(result: SweepResult) -> tuple[np.ndarray, np.ndarray]:
     """[S, P] best US-free and best via-US total cost (NaN where none)."""
-    return sides_of(result.total, result.model.families)
+    return sides_of(result.total, result.model.columns)
 
 
 def pair_table(result: SweepResult) -> pd.DataFrame:
@@ -50,9 +51,14 @@ def pair_table(result: SweepResult) -> pd.DataFrame:
     free, via = sides(result)
     free_wins = np.where(np.isnan(free) & np.isnan(via), np.nan,
                          (np.isnan(via) | (free <= via)).astype(float))
+    nf = len(m.families)  # family columns come first, then the two sides
     t = np.where(np.isnan(result.total), np.inf, result.total)
-    best = t.argmin(axis=1)  # [S, P]; ties: first family in report order
-    solvable: np.ndarray = np.asarray(np.isfinite(t).any(axis=1))
+    best = t[:, :nf, :].argmin(axis=1)  # [S, P]; ties: first family in report order
+    overall = np.minimum(t[:, nf, :], t[:, nf + 1, :])
+    # The best route belongs to no family (e.g. a US origin boarding in Mexico).
+    other = t[:, :nf, :].min(axis=1) > overall + 1e-9
+    best = np.where(other, nf, best)
+    solvable: np.ndarray = np.asarray(np.isfinite(overall))
     pol = policy_costs(result)
     rows = []
     for p, (o, d) in enumerate(m.pairs):
@@ -62,7 +68,7 @@ def pair_table(result: SweepResult) -> pd.DataFrame:
                                if np.isfinite(free_wins[:, p]).any() else math.nan,
                                "p_us_free_route_exists": float(np.mean(~np.isnan(free[:, p]))),
                                "p_via_us_route_exists": float(np.mean(~np.isnan(via[:, p])))}
-        for f, fam in enumerate(m.families):
+        for f, fam in enumerate([*m.families, "other"]):
             ok = solvable[:, p]
             hits = best[ok, p] == f
             row[f"p_best_{fam}"] = float(hits.mean()) if ok.any() else math.nan
