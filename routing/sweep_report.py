@@ -102,7 +102,7 @@ def policy_table(result: SweepResult) -> pd.DataFrame:
         sub = v[:, ok]
         net = sub.mean(axis=1) if ok.any() else np.full(len(v), np.nan)
         rows.append({
-            "policy": name, "families": ", ".join(POLICIES[name]), "pairs": int(ok.sum()),
+            "policy": name, "uses": ", ".join(POLICIES[name]), "pairs": int(ok.sum()),
             "expected_usd_per_teu": float(net.mean()) if ok.any() else math.nan,
             "cvar95_usd_per_teu": float(cvar(net)) if ok.any() else math.nan,
             "mean_pair_cvar95_usd_per_teu": float(cvar(sub).mean()) if ok.any() else math.nan,
