@@ -23,37 +23,24 @@ from pathlib import Path
 
 import pandas as pd
 
-from networks.datasets import MAX_SEA_ACCESS_KM
+from networks.datasets import MAX_SEA_ACCESS_KM, _csv_rows, default_dataset
 from networks.errors import BypassError, DatasetError, DatasetErrors
-from networks.schema import LOCODE_PATTERN, PORTS
+from networks.plausibility import MAX_COAST_KM, coast
 
-#: WPI-style CSV column -> ports field. Alternatives are tried in order.
-WPI_COLUMNS: dict[str, tuple[str, ...]] = {
-    "locode": ("UN/LOCODE", "UNLOCODE", "LOCODE"),
-    "name": ("Main Port Name", "Port Name", "PORT_NAME"),
-    "lat": ("Latitude", "LATITUDE", "Lat"),
-    "lon": ("Longitude", "LONGITUDE", "Lon"),
-}
-#: Informational only: the country is taken from the UN/LOCODE prefix.
-WPI_IGNORED = ("Country Code", "World Port Index Number", "Region Name", "Harbor Size")
-
-#: Countries whose ports the model treats as Asian destinations (East, Southeast
-#: and South Asia; Russia is left out because its ports span two oceans).
-ASIA = ("CHN", "HKG", "MAC", "TWN", "JPN", "KOR", "PRK", "VNM", "THA", "MYS", "SGP", "IDN",
-        "PHL", "KHM", "MMR", "BRN", "TLS", "LAO", "MNG", "IND", "BGD", "LKA", "PAK")
-
-DEFAULT_RULES = (
-    "region: MEX -> mx_pacific when lon < -100 or lat < 17 (Pacific coast incl. the "
-    "Isthmus and Chiapas), else mx_gulf; CAN -> ca_pacific when lon < -115 and lat < 60 "
-    "(not the Arctic coast); USA -> us_pacific when lon < -115; other CAN/USA ports are "
-    "skipped (no Atlantic lanes in the model); Asian countries (ASIA) -> asia; any other "
-    "country is skipped",
-    "inland (dry) ports farther than 200 km from the sea network are skipped",
-    "role: mx_* -> origin, ca_pacific/us_pacific -> transshipment, asia -> destination",
-    "handling_usd_per_teu, dwell_h: the median of the default dataset's ports of the "
-    "same region",
-    "capacity_teu_per_year: empty (unlimited; the sources carry no capacity)",
+# The import rules are documented with the schema (docs/datasets.md), so they
+# live in networks.schema; adapters uses them (one way: schema imports nothing).
+from networks.schema import (
+    ASIA,
+    DEFAULT_RULES,
+    LOCODE_PATTERN,
+    PORTS,
+    WPI_COLUMNS,
+    WPI_IGNORED,
 )
+
+__all__ = ["ASIA", "DEFAULT_RULES", "WPI_COLUMNS", "WPI_IGNORED", "import_ports", "region_of",
+           "searoute_ports_path", "write_ports"]
+
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +72,6 @@ ROLES = {"mx_pacific": "origin", "mx_gulf": "origin", "ca_pacific": "transshipme
 
 @lru_cache(maxsize=1)
 def _region_defaults() -> dict[str, tuple[float, float]]:
-    from networks.datasets import default_dataset
 
     ports = default_dataset().ports
     out = {}
@@ -128,7 +114,6 @@ def _read_searoute(path: Path) -> list[tuple[int, dict]]:
 
 
 def _read_wpi(path: Path) -> list[tuple[int, dict]]:
-    from networks.datasets import _csv_rows
 
     problems: list[DatasetError] = []
     got = _csv_rows(path, problems)
@@ -167,7 +152,9 @@ def import_ports(fmt: str, source: str | Path | None = None,
     records, seen = [], set()
     skipped = {"no or malformed UN/LOCODE": 0, "bad position": 0, "duplicate UN/LOCODE": 0,
                "country not selected": 0, "outside the modelled regions": 0,
-               f"inland, > {MAX_SEA_ACCESS_KM:g} km from the sea network": 0}
+               f"inland, > {MAX_SEA_ACCESS_KM:g} km from the sea network": 0,
+               f"off the coast, > {MAX_COAST_KM:g} km from the coastline (an offshore "
+               "terminal)": 0}
     for line, r in raw:
         code = re.sub(r"\s+", "", str(r["locode"] or "")).upper()
         if not re.match(LOCODE_PATTERN, code):
@@ -195,6 +182,11 @@ def import_ports(fmt: str, source: str | Path | None = None,
         if _sea_km(lon, lat) > MAX_SEA_ACCESS_KM:
             skipped[f"inland, > {MAX_SEA_ACCESS_KM:g} km from the sea network"] += 1
             continue
+        if coast(lon, lat)[2] > MAX_COAST_KM:
+            # The dataset's plausibility check would reject it (networks.plausibility).
+            skipped[f"off the coast, > {MAX_COAST_KM:g} km from the coastline (an offshore "
+                    "terminal)"] += 1
+            continue
         seen.add(code)
         handling, dwell = defaults.get(region, defaults["asia"])
         records.append({
@@ -218,4 +210,4 @@ def write_ports(frame: pd.DataFrame, out: str | Path) -> None:
     """Write an imported port table atomically (CSV, or Parquet by extension)."""
     from networks.export import write_frame
 
-    write_frame(frame, out)
+    write_frame(frame, out, for_people=False)  # a dataset file: must read back unchanged

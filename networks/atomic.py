@@ -7,15 +7,55 @@ readers never see one.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
+import shutil
+import signal
 import tempfile
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from networks.errors import BypassError
 
+__all__ = ["cache_writable", "write_atomic", "write_bytes_atomic", "write_cache",
+           "write_text_atomic"]
 
-def write_atomic(path: str | os.PathLike, write: Callable[[Path], None]) -> None:
+log = logging.getLogger(__name__)
+#: Cache folders already reported as unwritable (one warning per folder and process).
+_WARNED: set[str] = set()
+
+
+def _warn_unwritable(folder: Path, why: str) -> None:
+    if str(folder) not in _WARNED:
+        _WARNED.add(str(folder))
+        log.warning(
+            "cache folder %s is not writable (%s): working without a cache, so every run "
+            "rebuilds (about half a minute); set BYPASS_CACHE_DIR to a writable folder",
+            folder, why,
+        )
+
+
+def cache_writable(folder: str | os.PathLike) -> bool:
+    """True if cache files can be written in ``folder`` (created if missing).
+
+    Why: an unwritable cache only costs speed, but a lot of it, so the first
+    failure is logged once (never silently), and callers skip locking.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        _warn_unwritable(folder, exc.strerror or type(exc).__name__)
+        return False
+    return True
+
+
+def write_atomic(path: str | os.PathLike, write: Callable[[Path], object]) -> None:
     """Call ``write(tmp)`` on a fresh temporary path, then rename it to ``path``.
 
     The temporary path keeps the target's suffix (writers such as GDAL pick
@@ -52,12 +92,97 @@ def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
 def write_cache(path: str | os.PathLike, data: bytes) -> bool:
     """Store a derived-data cache file; False (not an error) if it cannot be written.
 
-    A cache that cannot be written (read-only or full disk) only costs speed.
+    A cache that cannot be written (read-only or full disk) only costs speed;
+    the first failure per folder is logged as a warning.
     """
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(path, data)
-    except (OSError, BypassError):
+    except (OSError, BypassError) as exc:
+        _warn_unwritable(path.parent, str(exc))
         return False
     return True
+
+
+@contextlib.contextmanager
+def _sigint_deferred():
+    """Hold Ctrl-C (SIGINT) until the block ends, so a few renames finish together.
+
+    Outside the main thread signal handlers cannot be changed; the block then
+    runs as is (renames take microseconds).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    pending: list[tuple] = []
+    previous = signal.signal(signal.SIGINT, lambda *args: pending.append(args))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if pending and callable(previous):
+            previous(*pending[0])
+        elif pending:
+            raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def staged_folder(out_dir: str | os.PathLike) -> Iterator[Path]:
+    """Write a set of files as one unit: into a staging folder, swapped in at the end.
+
+    Yields a fresh staging folder beside ``out_dir``. When the block ends
+    normally, every file in it replaces its namesake in ``out_dir`` (created if
+    missing) with Ctrl-C held back, so readers see the old set or the new set,
+    never a mix. When the block raises (an error, Ctrl-C), the staging folder
+    is removed and ``out_dir`` is left exactly as it was. Files of ``out_dir``
+    that the new set does not contain are left alone.
+    """
+    out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise BypassError(f"{out}: not a folder")
+    parent = out.resolve().parent
+    if not parent.is_dir():
+        raise BypassError(f"{out}: folder {parent} does not exist")
+    try:
+        staging = Path(tempfile.mkdtemp(dir=parent, prefix=f".{out.resolve().name}.staging-"))
+    except OSError as exc:
+        if not out.is_dir():
+            raise BypassError(f"{out}: cannot write ({exc.strerror or exc})") from exc
+        try:  # a writable folder in a read-only parent (``--out .``): stage inside it
+            staging = Path(tempfile.mkdtemp(dir=out, prefix=".bypass-staging-"))
+        except OSError as inner:
+            raise BypassError(f"{out}: cannot write ({inner.strerror or inner})") from inner
+    try:
+        yield staging
+        _swap_in(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _swap_in(staging: Path, out: Path) -> None:
+    """Move the staged files into ``out``; on failure put the old ones back."""
+    names = sorted(p.name for p in staging.iterdir())
+    with _sigint_deferred():
+        try:
+            if not out.exists():
+                os.rename(staging, out)
+                return
+            backup = Path(tempfile.mkdtemp(dir=staging, prefix=".old-"))
+            moved: list[str] = []
+            replaced: list[str] = []
+            try:
+                for name in names:
+                    if (out / name).exists():
+                        os.rename(out / name, backup / name)
+                        replaced.append(name)
+                    os.rename(staging / name, out / name)
+                    moved.append(name)
+            except OSError:
+                for name in moved:  # roll back: the old set, as it was
+                    (out / name).unlink(missing_ok=True)
+                for name in replaced:
+                    os.rename(backup / name, out / name)
+                raise
+        except OSError as exc:
+            raise BypassError(f"{out}: cannot write ({exc.strerror or exc})") from exc

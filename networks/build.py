@@ -18,10 +18,8 @@ load/discharge transfers; sea legs run between berths.
 
 from __future__ import annotations
 
-import hashlib
-import json
+import logging
 import math
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +29,19 @@ import shapely
 from shapely.geometry import LineString, Point
 
 from networks import costs, geography, settings
-from networks.atomic import write_cache
-from networks.datasets import Dataset, default_dataset, load_dataset
+from networks.datasets import (
+    MAX_SEA_ACCESS_KM,
+    Dataset,
+    check_files,
+    default_dataset,
+    load_dataset,
+)
+from networks.errors import DatasetError, DatasetErrors
+from networks.graph import RoutingGraph, validate_graph
 from networks.sea import OUTSIDE_US_TERRITORIAL_SEA, dataset_legs
+from networks.store import graph_fingerprint, load_or_build
+
+log = logging.getLogger(__name__)
 
 US = settings.US
 #: How close (km) a border node must be to a country's polygon to belong to it.
@@ -301,14 +309,34 @@ class _Builder:
         )
 
 
-def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -> nx.MultiDiGraph:
-    """The routing graph of a dataset (the default dataset when None)."""
+def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -> RoutingGraph:
+    """The routing graph of a dataset (the default dataset when None).
+
+    Parameters
+    ----------
+    dataset : Dataset, optional
+        A loaded dataset (:func:`networks.datasets.load_dataset`).
+    progress : callable, optional
+        Called with a one-line message at each step.
+
+    Returns
+    -------
+    RoutingGraph
+        The multimodal graph of ``docs/graph.md``; notes about the data (a
+        border whose geometry disagrees with its countries...) are logged as
+        warnings and kept in ``graph.graph["warnings"]``.
+    """
     dataset = dataset or default_dataset()
+    world_notes: list[str] = []
+    if dataset.root and Path(dataset.root).resolve() != settings.DATA_DIR.resolve():
+        world_notes = check_world(dataset)
+        check_sea_access(dataset)
     progress("sea legs: computing (cached after the first run)...")
     legs, sea_warnings = dataset_legs(dataset)
     offshore, _ = dataset_legs(dataset, variant=OUTSIDE_US_TERRITORIAL_SEA)
-    graph = nx.MultiDiGraph(crs="EPSG:4326", dataset=dataset.root)
-    builder = _Builder(dataset, graph, list(dataset.warnings) + list(sea_warnings))
+    graph = RoutingGraph(crs="EPSG:4326", dataset=dataset.root)
+    builder = _Builder(dataset, graph,
+                       list(dataset.warnings) + world_notes + list(sea_warnings))
     progress("routing graph: nodes")
     builder.places()
     builder.borders()
@@ -320,59 +348,147 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
         if attrs["kind"] == "hub" and graph.out_degree(node) == 0:
             builder.warnings.append(f"hub {node}: no land link; it cannot reach any port")
     graph.graph["warnings"] = tuple(builder.warnings)
+    for note in builder.warnings[len(dataset.warnings):]:  # the dataset's were logged on load
+        log.warning("%s", note)
     return graph
 
 
-def graph_fingerprint(dataset: Dataset) -> str:
-    """Hash of everything the graph depends on: data, parameters, code versions."""
-    from importlib.metadata import version
+def check_world(dataset: Dataset) -> list[str]:
+    """A user dataset's rows against the world (:mod:`networks.plausibility`).
 
-    from networks import __version__
-    from networks.sea import ANNOTATION_VERSION
-    from networks.sea_overlay import CORRECTIONS
+    Ports on a coast and in their declared country, access lanes over water,
+    land links between their nodes and inside their countries. Part of
+    building (it needs the country polygons), so loading stays in the dataset
+    layer; ``data validate`` runs it through :func:`check_dataset`.
 
-    payload = json.dumps(
-        {
-            "tables": dataset.fingerprint_inputs(),
-            "parameters": dataset.parameters,
-            "bypass": __version__,
-            "searoute": version("searoute"),
-            "corrections": [repr(c) for c in CORRECTIONS],
-            "annotation": ANNOTATION_VERSION,
-            "natural_earth": geography.natural_earth_path().stat().st_size,
-            # The builder's own code: an edited cost rule must not reuse a stale graph.
-            "code": hashlib.sha256(b"".join(
-                (Path(__file__).parent / f"{m}.py").read_bytes()
-                for m in ("build", "costs", "sea", "sea_overlay", "geography", "datasets")
-            )).hexdigest(),
-        },
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:24]
+    Returns
+    -------
+    list of str
+        Notes that do not stop the build (a port whose nearest coast is
+        another country's).
 
+    Raises
+    ------
+    DatasetErrors
+        One problem per implausible row.
+    """
+    from networks.plausibility import check_dataset as plausible
 
-def cached_graph(dataset: Dataset, *, progress: Progress = _noop) -> nx.MultiDiGraph:
-    """The dataset's graph from the disk cache, or built and cached (safe to delete)."""
-    path = settings.cache_dir() / f"graph-{graph_fingerprint(dataset)}.pickle"
-    if path.exists():
-        try:
-            with open(path, "rb") as fh:
-                return pickle.load(fh)
-        except Exception:  # noqa: BLE001 - a damaged cache is rebuilt, never trusted
-            pass
-    graph = build_graph(dataset, progress=progress)
-    write_cache(path, pickle.dumps(graph, protocol=pickle.HIGHEST_PROTOCOL))
-    return graph
+    problems: list[DatasetError] = []
+    notes: list[str] = []
+    plausible(dataset.tables, dataset.files, problems, notes)
+    if problems:
+        raise DatasetErrors(problems)
+    return notes
 
 
-_GRAPHS: dict[str, nx.MultiDiGraph] = {}
+def check_sea_access(dataset: Dataset) -> None:
+    """Ports that join the sea by their nearest sea-network node must be near one.
+
+    Part of building (it needs the sea network), not of loading a dataset, so
+    loading stays cheap; ``data validate`` runs it through :func:`check_dataset`.
+
+    Raises
+    ------
+    DatasetErrors
+        One problem per port farther than ``MAX_SEA_ACCESS_KM`` from the sea.
+    """
+    from networks.sea import GEOD, automatic_access, sea_graph
+
+    problems: list[DatasetError] = []
+    graph = sea_graph()
+    access = dataset.tables.get("port_access")
+    explicit = {} if access is None else dict(
+        zip(access["locode"], access["waypoints"], strict=True))
+    ports = dataset.ports
+    file = dataset.files.get("ports", "ports.csv")
+    for code, lon, lat, line in zip(ports["locode"], ports["lon"], ports["lat"], ports["_line"],
+                                    strict=True):
+        lane = explicit.get(code)
+        if lane is not None and graph.node_at(*list(lane.coords)[-1]) is not None:
+            continue
+        node = automatic_access(code, lon, lat, graph).lane[-1]
+        km = GEOD.inv(lon, lat, *node)[2] / 1000.0
+        if km > MAX_SEA_ACCESS_KM:
+            problems.append(DatasetError(
+                file, f"port {code} is {km:,.0f} km from the nearest sea lane",
+                row=int(line), field="lat/lon", value=f"{lat:g}, {lon:g}",
+                expected=f"a position within {MAX_SEA_ACCESS_KM:g} km of the sea network "
+                         "(check lat/lon, or add a port_access lane)"))
+    if problems:
+        raise DatasetErrors(problems)
 
 
-def load_graph(data_dir=None, *, progress: Progress = _noop) -> nx.MultiDiGraph:
-    """Graph of a dataset folder (default: the embedded one), loaded once per process."""
-    key = str(data_dir) if data_dir is not None else ""
-    if key not in _GRAPHS:
+def check_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
+    """Every problem of a dataset folder, and (when it has none) the build's warnings.
+
+    Why here: some checks need the built graph (a border whose position
+    disagrees with its declared countries, a hub with no land link), so
+    validation = loading + building; the dataset layer itself never builds.
+    """
+    problems, warnings, dataset = check_files(data_dir)
+    if problems:
+        return problems, warnings
+    try:
+        # Builds (and checks sea access) from this very load unless cached.
+        graph = load_graph(data_dir, dataset=dataset)
+    except DatasetErrors as exc:
+        return list(exc.problems), warnings
+    return [], list(graph.graph.get("warnings", ()))
+
+
+def build_folder(data_dir: str | Path | None, progress: Progress = _noop,
+                 dataset: Dataset | None = None) -> RoutingGraph:
+    """Build (no cache) the graph of a dataset folder, or of its already loaded ``dataset``."""
+    if dataset is None:
         dataset = load_dataset(data_dir) if data_dir is not None else default_dataset()
-        _GRAPHS[key] = cached_graph(dataset, progress=progress)
-    return _GRAPHS[key]
+    return build_graph(dataset, progress=progress)
+
+
+def load_graph(data_dir: str | Path | None = None, *, progress: Progress = _noop,
+               dataset: Dataset | None = None) -> RoutingGraph:
+    """The routing graph of a dataset folder (default: the embedded dataset).
+
+    Why: the graph takes about half a minute to build, so it is cached on disk
+    (``BYPASS_CACHE_DIR``, data only, see :mod:`networks.store`) and in the
+    process, keyed by the dataset's content; yet every call returns a new
+    graph, so a graph edited in a notebook never leaks into the next call.
+
+    Parameters
+    ----------
+    data_dir : path, optional
+        A dataset folder; files it lacks come from the default dataset.
+    progress : callable, optional
+        Called with a one-line message at each step of a cold build.
+    dataset : Dataset, optional
+        The folder's dataset if already loaded (a cold build then uses it).
+
+    Returns
+    -------
+    RoutingGraph
+        A fresh ``networkx.MultiDiGraph`` (see ``docs/graph.md``).
+
+    Raises
+    ------
+    DatasetErrors
+        When the dataset does not validate (only on a cold build).
+    """
+    return load_or_build(data_dir, build_folder, progress=progress, dataset=dataset)
+
+
+def cached_graph(dataset: Dataset, *, progress: Progress = _noop) -> RoutingGraph:
+    """The graph of a loaded dataset, through the caches (keyed by its folder's files)."""
+    return load_graph(dataset.root or None, progress=progress, dataset=dataset)
+
+
+__all__ = [
+    "build_folder",
+    "build_graph",
+    "cached_graph",
+    "check_dataset",
+    "check_sea_access",
+    "check_world",
+    "graph_fingerprint",
+    "load_graph",
+    "validate_graph",
+]

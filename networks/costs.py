@@ -10,7 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from networks.datasets import parameter
+from networks.params import parameter
+
+__all__ = [
+    "LANES",
+    "NORTH_AMERICA",
+    "border_crossing",
+    "handling_kg",
+    "land_edge",
+    "ocean_lane",
+    "port_transfer",
+    "rail_ramp",
+    "sea_edge",
+]
 
 #: Ocean rate lane for a sea leg, by (origin region, destination region).
 LANES: dict[tuple[str, str], str] = {

@@ -16,15 +16,18 @@ row of a non-CSV file is its feature number (1-based).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
+import logging
 import math
 import os
 import re
 import shutil
+import stat
 import tempfile
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -36,7 +39,35 @@ from shapely.geometry.base import BaseGeometry
 
 from networks import settings
 from networks.errors import BypassError, DatasetError, DatasetErrors
-from networks.schema import PARAMETERS, TABLE_FORMATS, TABLES, Field, TableSchema
+from networks.params import parameter  # re-exported: callers read parameters from here
+from networks.schema import (
+    PARAMETERS,
+    TABLE_FORMATS,
+    TABLES,
+    Field,
+    TableSchema,
+    parameter_bound,
+)
+
+__all__ = [
+    "Dataset",
+    "LAND_LINK_FORMATS",
+    "MAX_SEA_ACCESS_KM",
+    "PARAMETERS_FILE",
+    "READERS",
+    "REQUIRED_TABLES",
+    "check_files",
+    "default_dataset",
+    "export_dataset",
+    "load_dataset",
+    "parameter",
+    "read_parameters",
+    "read_table",
+    "table_file",
+    "validate_dataset",
+]
+
+log = logging.getLogger(__name__)
 
 #: Tables every dataset needs (demand and sea_services and port_access are optional).
 REQUIRED_TABLES = ("ports", "hubs", "borders", "junctions", "land_links")
@@ -67,11 +98,35 @@ class Dataset:
         return self.tables["ports"]
 
     def fingerprint_inputs(self) -> dict:
-        """What derived caches depend on (plain, JSON-able)."""
-        return {k: v.to_csv() for k, v in sorted(self.tables.items())}
+        """What derived caches depend on (plain, JSON-able).
+
+        Lazy tables (demand) are left out: the graph does not depend on them,
+        and hashing them would read a large file every command does not need.
+        """
+        return {k: self.tables[k].to_csv() for k in sorted(self.tables)
+                if k not in LAZY_TABLES}
+
+
+def regular_file(path: Path, problems: list[DatasetError]) -> bool:
+    """True if ``path`` is a regular file; else a problem (a FIFO or device would hang)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        problems.append(DatasetError(str(path), f"cannot read file: {exc.strerror}"))
+        return False
+    if not stat.S_ISREG(mode):
+        kind = ("a folder" if stat.S_ISDIR(mode) else "a named pipe (FIFO)"
+                if stat.S_ISFIFO(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "not a file")
+        problems.append(DatasetError(str(path), f"is {kind}, not a regular file",
+                                     expected="a regular file"))
+        return False
+    return True
 
 
 def _decode(path: Path, problems: list[DatasetError]) -> str | None:
+    if not regular_file(path, problems):
+        return None
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -134,13 +189,18 @@ def _parse(value: object, f: Field, file: str, line: int) -> tuple[object, Datas
         if not math.isfinite(num):
             return None, DatasetError(file, "not a finite number", row=line, field=f.name,
                                       value=v, expected="a finite number")
-        if f.minimum is not None and num < f.minimum:
-            what = "negative value" if f.minimum == 0 else "value out of range"
-            return None, DatasetError(file, what, row=line, field=f.name, value=v,
-                                      expected=f">= {f.minimum:g}")
+        if f.minimum is not None and (num < f.minimum
+                                      or (f.exclusive_minimum and num == f.minimum)):
+            what = "negative value" if f.minimum == 0 and num < 0 else "value out of range"
+            return None, DatasetError(
+                file, what, row=line, field=f.name, value=v,
+                expected=f"{'>' if f.exclusive_minimum else '>='} {f.minimum:g}"
+                         f"{' ' + f.unit if f.unit else ''} (range {f.range_text()})")
         if f.maximum is not None and num > f.maximum:
-            return None, DatasetError(file, "value out of range", row=line, field=f.name,
-                                      value=v, expected=f"<= {f.maximum:g}")
+            return None, DatasetError(
+                file, "value out of range", row=line, field=f.name, value=v,
+                expected=f"<= {f.maximum:g}{' ' + f.unit if f.unit else ''} "
+                         f"(range {f.range_text()})")
         return (int(num) if f.type == "int" else num), None
     if f.type == "wkt":
         try:
@@ -319,6 +379,8 @@ def read_table(
     path = Path(path)
     file = str(path)
     reader = READERS.get(path.suffix.lower())
+    if not regular_file(path, problems):
+        return None
     if reader is None:
         problems.append(DatasetError(file, "unknown table format",
                                      expected="one of " + ", ".join(TABLE_FORMATS)))
@@ -426,9 +488,15 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
                     problems.append(DatasetError(file, "parameter value is not a number",
                                                  row=line, field=name, value=v,
                                                  expected="a number"))
-                elif v < 0:
-                    problems.append(DatasetError(file, "negative parameter", row=line,
-                                                 field=name, value=v, expected=">= 0"))
+                else:
+                    bound = parameter_bound(name)
+                    if (v < bound.minimum or v > bound.maximum
+                            or (bound.exclusive_minimum and v == bound.minimum)):
+                        what = ("negative parameter" if v < 0 else
+                                "parameter must be > 0" if v == bound.minimum
+                                else "parameter out of range")
+                        problems.append(DatasetError(file, what, row=line, field=name, value=v,
+                                                     expected=bound.text()))
                 for extra in ("unit", "source"):
                     if not str(val.get(extra, "")).strip():
                         problems.append(DatasetError(file, f"parameter has no {extra}", row=line,
@@ -451,34 +519,37 @@ def read_parameters(path: Path, problems: list[DatasetError]) -> dict | None:
     return data
 
 
-def parameter(params: Mapping, dotted: str) -> float:
-    """The numeric value of a parameter such as ``"rail.speed_kmh.MEX"``."""
-    node: object = params
-    for part in dotted.split("."):
-        if not isinstance(node, Mapping) or part not in node:
-            raise DatasetError(PARAMETERS_FILE, "missing parameter", field=dotted,
-                               expected="a {value, unit, source} table")
-        node = node[part]
-    if isinstance(node, Mapping):
-        node = node.get("value")
-    return float(node)  # type: ignore[arg-type]
-
-
 # ----------------------------------------------------------------- cross-table checks
+def _default_port_ids() -> frozenset[str]:
+    """LOCODEs of the default dataset's ports (read from its CSV, nothing else)."""
+    path = settings.DATA_DIR / "ports.csv"
+    try:
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            return frozenset(row["locode"].strip() for row in csv.DictReader(fh)
+                             if row.get("locode"))
+    except (OSError, KeyError, csv.Error):
+        return frozenset()
+
+
 def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
                       defaulted: set[str], problems: list[DatasetError],
                       warnings: list[str]) -> None:
-    """Unknown ids: errors in your files; rows of default-filled files are left out.
+    """Unknown ids are errors, except rows that name a dropped port or come from the default.
 
-    A partial dataset (only ports.csv) takes land links, services and demand
-    from the default; rows of those that name a port it dropped cannot apply,
-    so they are left out with one warning per file rather than failing.
+    A researcher replacing the port list expects what hangs on a port they
+    dropped (its access lane, land links, sea services, demand) to go with it:
+    rows naming a port of the default dataset that this dataset lacks are left
+    out with one warning per file, in their own files as in default-filled
+    ones. Rows of default-filled files naming any other missing id are left
+    out the same way (a partial dataset). Any other unknown id - a typo in
+    your own file - is an error.
     """
     ids: dict[str, set[str]] = {}
     for name, frame in tables.items():
         schema = TABLES[name]
         if schema.id_field:
             ids[name] = set(frame[schema.id_field].dropna())
+    dropped_ports: frozenset[str] | None = None
     for name in list(tables):
         schema = TABLES[name]
         frame = tables[name]
@@ -491,10 +562,14 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
             for idx, value, line in zip(frame.index, frame[col], frame["_line"], strict=True):
                 if value is None or value != value or value in pool:
                     continue
-                if name in defaulted:
-                    keep[idx] = False
-                    label = frame.at[idx, schema.id_field] if schema.id_field else "row"
-                    drop.append(f"{label} (row {line}, {col} {value!r})")
+                if "ports" in targets and dropped_ports is None:
+                    dropped_ports = _default_port_ids() - ids.get("ports", set())
+                port_gone = "ports" in targets and value in (dropped_ports or ())
+                if name in defaulted or port_gone:
+                    if keep[idx]:
+                        keep[idx] = False
+                        label = frame.at[idx, schema.id_field] if schema.id_field else "row"
+                        drop.append(f"{label} (row {line}, {col} {value!r})")
                 else:
                     problems.append(DatasetError(files[name], "unknown id", row=int(line),
                                                  field=col, value=value,
@@ -502,8 +577,11 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
         if drop:
             tables[name] = frame[keep]
             shown = "; ".join(drop[:8]) + (f"; and {len(drop) - 8} more" if len(drop) > 8 else "")
-            warnings.append(f"{files[name]} (filled from the default): left out {len(drop)} "
-                            f"row(s) naming ids this dataset lacks: {shown}")
+            why = " (filled from the default)" if name in defaulted else ""
+            note = (f"{files[name]}{why}: left out {len(drop)} row(s) naming ids this dataset "
+                    f"lacks: {shown}")
+            warnings.append(note)
+            log.warning("%s", note)
 
 
 def _check_geometry(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
@@ -520,32 +598,6 @@ def _check_geometry(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str]
                                              expected=" or ".join(k.upper() for k in kinds)))
 
 
-def _check_sea_access(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
-                      problems: list[DatasetError]) -> None:
-    """Ports that would join the sea by their nearest node must be near one."""
-    from networks.sea import GEOD, automatic_access, sea_graph
-
-    graph = sea_graph()
-    explicit: dict[str, BaseGeometry] = {}
-    access = tables.get("port_access")
-    if access is not None:
-        explicit = dict(zip(access["locode"], access["waypoints"], strict=True))
-    ports = tables["ports"]
-    for code, lon, lat, line in zip(ports["locode"], ports["lon"], ports["lat"], ports["_line"],
-                                    strict=True):
-        lane = explicit.get(code)
-        if lane is not None and graph.node_at(*list(lane.coords)[-1]) is not None:
-            continue
-        node = automatic_access(code, lon, lat, graph).lane[-1]
-        km = GEOD.inv(lon, lat, *node)[2] / 1000.0
-        if km > MAX_SEA_ACCESS_KM:
-            problems.append(DatasetError(
-                files["ports"], f"port {code} is {km:,.0f} km from the nearest sea lane",
-                row=int(line), field="lat/lon", value=f"{lat:g}, {lon:g}",
-                expected=f"a position within {MAX_SEA_ACCESS_KM:g} km of the sea network "
-                         "(check lat/lon, or add a port_access lane)"))
-
-
 # ----------------------------------------------------------------- loading
 def table_file(root: Path, schema: TableSchema, problems: list[DatasetError]) -> Path | None:
     """The one file of a table in ``root`` (any supported format), or None."""
@@ -559,6 +611,115 @@ def table_file(root: Path, schema: TableSchema, problems: list[DatasetError]) ->
     return found[0] if found else None
 
 
+#: At most this many problems are listed per streamed file (then a count).
+MAX_PROBLEMS_PER_FILE = 1000
+
+
+def stream_check_csv(schema: TableSchema, path: Path, pools: Mapping[str, set],
+                     problems: list[DatasetError], was_default: bool = False,
+                     warnings: list[str] | None = None) -> None:
+    """Check a large CSV table row by row, keeping no rows: memory stays flat.
+
+    Same cell checks and messages as :func:`read_table` (references against
+    ``pools``: table name -> ids). Used by validation for the lazy tables,
+    which the graph does not need (a 200 MB demand.csv took 1.8 GB to check
+    as a DataFrame).
+    """
+    file = str(path)
+    if not regular_file(path, problems):
+        return
+    found: list[DatasetError] = []
+    extra = 0
+
+    def report(err: DatasetError) -> None:
+        nonlocal extra
+        if len(found) < MAX_PROBLEMS_PER_FILE:
+            found.append(err)
+        else:
+            extra += 1
+
+    with open(path, "rb") as raw:
+        if b"\x00" in raw.read(4096):
+            problems.append(DatasetError(file, "binary data, not a UTF-8 text file",
+                                         expected="a UTF-8 text file"))
+            return
+        raw.seek(0)
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", newline="")
+        reader = csv.reader(text)
+        try:
+            header = [h.strip() for h in next(reader)]
+        except StopIteration:
+            problems.append(DatasetError(file, "file is empty",
+                                         expected="a header row and data"))
+            return
+        except (csv.Error, UnicodeDecodeError) as exc:
+            problems.append(DatasetError(file, f"unreadable CSV header: {exc}", row=1))
+            return
+        missing = [name for name in schema.required if name not in header]
+        if missing:
+            problems.append(DatasetError(file, "missing column(s) " + ", ".join(missing),
+                                         row=1, field=missing[0],
+                                         expected="columns " + ", ".join(schema.required)))
+            return
+        known = {f.name: f for f in schema.fields}
+        cols = [(i, known[name]) for i, name in enumerate(header) if name in known]
+        refs = [(header.index(col), col, targets, set().union(*(pools.get(t, set())
+                                                                for t in targets)))
+                for col, targets in schema.references.items() if col in header]
+        rows = 0
+        drop: list[str] = []
+        try:
+            for row in reader:
+                line = reader.line_num
+                if not any(cell.strip() for cell in row):
+                    continue
+                rows += 1
+                if len(row) != len(header):
+                    report(DatasetError(file, f"{len(row)} cells but {len(header)} columns",
+                                        row=line, expected="one cell per header column"))
+                    continue
+                for i, f in cols:
+                    value, err = _parse(row[i], f, file, line)
+                    if err:
+                        report(err)
+                dropped = False
+                for i, col, targets, pool in refs:
+                    value = row[i].strip()
+                    if not value or value in pool:
+                        continue
+                    if was_default:  # as _check_references: the row is left out
+                        if not dropped:
+                            drop.append(f"row (row {line}, {col} {value!r})")
+                            dropped = True
+                        continue
+                    report(DatasetError(file, "unknown id", row=line, field=col,
+                                        value=value,
+                                        expected="an id from " + "/".join(targets)))
+        except UnicodeDecodeError as exc:
+            report(DatasetError(file, "not valid UTF-8", row=reader.line_num + 1,
+                                value=exc.object[exc.start:exc.start + 1].hex(" "),
+                                expected="UTF-8 text (save the file as UTF-8)"))
+        except csv.Error as exc:
+            report(DatasetError(file, f"malformed CSV: {exc}", row=reader.line_num))
+        if rows == 0 and not found:
+            report(DatasetError(file, "no data rows", row=2, expected="at least one row"))
+    problems.extend(found)
+    if drop and warnings is not None:
+        shown = "; ".join(drop[:8]) + (f"; and {len(drop) - 8} more" if len(drop) > 8 else "")
+        warnings.append(f"{file} (filled from the default): left out {len(drop)} "
+                        f"row(s) naming ids this dataset lacks: {shown}")
+    if extra:
+        problems.append(DatasetError(file, f"{extra} more problem(s) not listed",
+                                     expected="fix the ones above first"))
+
+
+def _has_dataset_file(root: Path) -> bool:
+    """Whether ``root`` holds any table or parameters file (else it is not a dataset)."""
+    stems = {Path(s.filename).stem for s in TABLES.values()}
+    names = {f"{stem}{ext}" for stem in stems for ext in READERS} | {PARAMETERS_FILE}
+    return any(os.path.lexists(root / name) for name in names)
+
+
 @dataclass
 class _Loaded:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -568,9 +729,16 @@ class _Loaded:
     warnings: list[str] = field(default_factory=list)
     params: dict | None = None
     params_file: str = ""
+    deferred: dict[str, tuple[Path, bool]] = field(default_factory=dict)  # name: (file, default?)
 
 
-def _load(root: Path, check_sea: bool = True) -> _Loaded:
+def _load(root: Path, lazy: tuple[str, ...] = (), stream: tuple[str, ...] = ()) -> _Loaded:
+    """Read and check a dataset folder.
+
+    ``lazy`` tables are only located (read on first use, see :class:`Tables`);
+    ``stream`` tables (CSV) are checked row by row without keeping rows, and
+    then also left lazy.
+    """
     default = settings.DATA_DIR
     got = _Loaded()
     problems = got.problems
@@ -579,7 +747,14 @@ def _load(root: Path, check_sea: bool = True) -> _Loaded:
                                      expected="a folder of CSV/TOML files"))
         return got
     is_default = root.resolve() == default.resolve()
+    if not is_default and not _has_dataset_file(root):
+        problems.append(DatasetError(str(root), "no dataset file in this folder",
+                                     expected="at least one of " + ", ".join(
+                                         [s.filename for s in TABLES.values()]
+                                         + [PARAMETERS_FILE])))
+        return got
     defaulted: set[str] = set()
+    streamed: list[str] = []  # warnings of streamed tables, after the other tables' ones
     for name, schema in TABLES.items():
         before = len(problems)
         path = table_file(root, schema, problems)
@@ -597,6 +772,17 @@ def _load(root: Path, check_sea: bool = True) -> _Loaded:
             if not is_default:
                 got.filled.append(path.name)
                 defaulted.add(name)
+        if name in lazy:
+            got.deferred[name] = (path, name in defaulted)
+            got.files[name] = str(path)
+            continue
+        if name in stream and path.suffix.lower() == ".csv":
+            pools = {t: set(got.tables[t][TABLES[t].id_field].dropna())
+                     for t in ("ports", "hubs") if t in got.tables}
+            stream_check_csv(schema, path, pools, problems, name in defaulted, streamed)
+            got.deferred[name] = (path, name in defaulted)
+            got.files[name] = str(path)
+            continue
         frame = read_table(schema, path, problems)
         if frame is not None:
             got.tables[name] = frame
@@ -609,28 +795,36 @@ def _load(root: Path, check_sea: bool = True) -> _Loaded:
     got.params = read_parameters(ppath, problems)
     got.params_file = str(ppath)
     _check_references(got.tables, got.files, defaulted, problems, got.warnings)
+    got.warnings += streamed
     _check_geometry(got.tables, got.files, problems)
-    if check_sea and not is_default and "ports" in got.tables and not problems:
-        _check_sea_access(got.tables, got.files, problems)
     return got
 
 
-def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = True) -> Dataset:
+def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = False) -> Dataset:
     """Load and validate a dataset; missing files come from the default dataset.
 
     Raises :class:`DatasetErrors` listing every problem found. Notes that do
-    not stop the build (default rows left out) are in ``Dataset.warnings``.
+    not stop the build (default rows left out) are in ``Dataset.warnings`` and
+    logged. Loading never builds the sea network or the graph: the check that
+    every port reaches the sea runs when the graph is built
+    (``networks.build.check_sea_access``); ``check_sea`` is kept for callers
+    and ignored.
     """
+    del check_sea
     root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
-    got = _load(root, check_sea)
+    got = _load(root, lazy=LAZY_TABLES)
     if got.problems:
         raise DatasetErrors(got.problems)
-    indexed = {}
-    for name, frame in got.tables.items():
-        schema = TABLES[name]
-        indexed[name] = frame.set_index(schema.id_field, drop=False) if schema.id_field else frame
+    return _as_dataset(got, root)
+
+
+def _as_dataset(got: _Loaded, root: Path) -> Dataset:
+    indexed = {name: _indexed(name, frame) for name, frame in got.tables.items()}
+    pools = {name: got.tables[name] for name in ("ports", "hubs") if name in got.tables}
+    deferred = {name: functools.partial(_read_deferred, name, path, was_default, pools)
+                for name, (path, was_default) in got.deferred.items()}
     return Dataset(
-        tables=indexed,
+        tables=Tables(indexed, deferred),
         parameters=got.params or {},
         files=got.files,
         filled_from_default=tuple(got.filled),
@@ -640,16 +834,84 @@ def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = True) 
     )
 
 
-def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
-    """Every problem of a dataset, and (when it has none) the build's warnings."""
-    root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
-    got = _load(root)
-    if got.problems:
-        return got.problems, got.warnings
-    from networks.build import cached_graph
+#: Tables read only when a command asks for them: the graph does not need them and
+#: they can be large (a 200 MB demand.csv must not slow down or bloat ``route``).
+LAZY_TABLES = ("demand",)
 
-    graph = cached_graph(load_dataset(root))
-    return [], list(graph.graph.get("warnings", ()))
+
+def _indexed(name: str, frame: pd.DataFrame) -> pd.DataFrame:
+    schema = TABLES[name]
+    return frame.set_index(schema.id_field, drop=False) if schema.id_field else frame
+
+
+def _read_deferred(name: str, path: Path, was_default: bool,
+                   pools: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """Read and check a lazy table on first use (same checks as an eager one)."""
+    problems: list[DatasetError] = []
+    frame = read_table(TABLES[name], path, problems)
+    if frame is None or problems:
+        raise DatasetErrors(problems)
+    tables = {**pools, name: frame}
+    warnings: list[str] = []
+    _check_references(tables, {name: str(path)}, {name} if was_default else set(), problems,
+                      warnings)
+    if problems:
+        raise DatasetErrors(problems)
+    for note in warnings:
+        logging.getLogger(__name__).warning("%s", note)
+    return _indexed(name, tables[name])
+
+
+class Tables(Mapping):
+    """The tables of a dataset; lazy ones (``LAZY_TABLES``) are read on first access."""
+
+    def __init__(self, loaded: dict[str, pd.DataFrame],
+                 deferred: dict[str, Callable[[], pd.DataFrame]] | None = None) -> None:
+        self._loaded = dict(loaded)
+        self._deferred = dict(deferred or {})
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name not in self._loaded and name in self._deferred:
+            self._loaded[name] = self._deferred[name]()
+            del self._deferred[name]
+        return self._loaded[name]
+
+    def __iter__(self):
+        return iter([n for n in TABLES if n in self._loaded or n in self._deferred]
+                    + [n for n in self._loaded if n not in TABLES])
+
+    def __len__(self) -> int:
+        return len(set(self._loaded) | set(self._deferred))
+
+    def __contains__(self, name: object) -> bool:  # without reading a lazy table
+        return name in self._loaded or name in self._deferred
+
+    def loaded(self) -> dict[str, pd.DataFrame]:
+        """The tables read so far (lazy ones only once asked for)."""
+        return dict(self._loaded)
+
+
+def check_files(data_dir: str | Path | None
+                ) -> tuple[list[DatasetError], list[str], Dataset | None]:
+    """(problems, warnings, the dataset when it has no problems), loading once.
+
+    Large lazy tables (``LAZY_TABLES``) are checked row by row, not kept.
+    """
+    root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
+    got = _load(root, stream=LAZY_TABLES)
+    return got.problems, got.warnings, None if got.problems else _as_dataset(got, root)
+
+
+def validate_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list[str]]:
+    """Every problem of a dataset's files, and the loading warnings.
+
+    File-level checks only (types, ranges, references); the checks that need
+    the built graph are in ``networks.build.check_dataset``, which
+    ``bypass data validate`` runs.
+    """
+    root = Path(data_dir) if data_dir is not None else settings.DATA_DIR
+    got = _load(root, stream=LAZY_TABLES)  # large lazy tables: checked row by row
+    return got.problems, got.warnings
 
 
 @lru_cache(maxsize=1)

@@ -1,24 +1,57 @@
 """The one error hierarchy of bypass.
 
 The core raises these; only the CLI turns them into a one-line message and an
-exit code. Every message is a single line so a planner can grep a log for it.
+exit code (``routing.cli.exit_code``). Every message is a single line so a
+planner can grep a log for it. Each class is also a ``ValueError`` (bad input:
+data, arguments, graph) or a ``LookupError`` (something asked for does not
+exist: a place, a route), so code that catches the built-in kinds keeps
+working.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+__all__ = [
+    "BypassError",
+    "CacheError",
+    "DatasetError",
+    "DatasetErrors",
+    "GraphError",
+    "InfeasibleError",
+    "LabelLimitError",
+    "QueryError",
+    "ScenarioError",
+    "UnknownPlaceError",
+]
+
 
 class BypassError(Exception):
     """Base class: anything the CLI reports as a clean one-line error."""
 
-    exit_code = 1
+
+class QueryError(BypassError, ValueError):
+    """An invalid query argument (unknown objective, negative limit, same origin and end)."""
 
 
-class DatasetError(BypassError):
+class GraphError(BypassError, ValueError):
+    """A routing graph that breaks the contract of ``docs/graph.md`` (names the edge)."""
+
+
+class ScenarioError(BypassError, ValueError):
+    """A tariff scenario that does not exist or does not validate."""
+
+
+class CacheError(BypassError, ValueError):
+    """A cache file that is corrupt, foreign or stale (it is rebuilt, never trusted)."""
+
+
+class LabelLimitError(BypassError, ValueError):
+    """A route search exceeded its work budget: the query needs tighter constraints."""
+
+
+class DatasetError(BypassError, ValueError):
     """A problem in a dataset file, located by file, row (1-based line), field."""
-
-    exit_code = 2
 
     def __init__(
         self,
@@ -49,10 +82,8 @@ class DatasetError(BypassError):
         return " ".join(text.split())
 
 
-class DatasetErrors(BypassError):
+class DatasetErrors(BypassError, ValueError):
     """Several dataset problems reported at once (validation collects them all)."""
-
-    exit_code = 2
 
     def __init__(self, problems: Sequence[DatasetError]) -> None:
         self.problems = list(problems)
@@ -61,21 +92,20 @@ class DatasetErrors(BypassError):
         super().__init__(f"{first}{more}")
 
 
-class UnknownPlaceError(BypassError):
+class UnknownPlaceError(BypassError, LookupError):
     """A port, hub or node id/name that does not resolve; carries suggestions."""
-
-    exit_code = 3
 
     def __init__(self, query: str, suggestions: Sequence[str] = (), kind: str = "place") -> None:
         self.query, self.kind, self.suggestions = query, kind, list(suggestions)
         hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
         super().__init__(f"unknown {kind} {query!r}{hint}")
 
+    def __str__(self) -> str:  # LookupError would quote the message like a key
+        return str(self.args[0]) if self.args else ""
 
-class InfeasibleError(BypassError):
+
+class InfeasibleError(BypassError, LookupError):
     """A query nothing satisfies; names the binding constraint and the best value."""
-
-    exit_code = 4
 
     def __init__(self, message: str, *, constraint: str | None = None, best: object = None):
         self.constraint, self.best = constraint, best

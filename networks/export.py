@@ -18,6 +18,13 @@ from shapely.geometry import Point
 from networks import geography
 from networks.atomic import write_atomic
 
+__all__ = [
+    "edge_table",
+    "node_table",
+    "write_frame",
+    "write_geopackage",
+]
+
 
 def _flat(value):
     if isinstance(value, tuple | list):
@@ -82,8 +89,40 @@ def _wkt(geom) -> str | None:
     return geom.wkt
 
 
-def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> None:
-    """CSV, or Parquet when the name ends in .parquet; geometry columns as WKT."""
+#: First characters that make a spreadsheet read a cell as a formula (OWASP "CSV Injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_cell(value: object) -> object:
+    """A text cell a spreadsheet could run as a formula, made inert with a leading ``'``.
+
+    Why: a place named ``=cmd|' /C calc'!A0`` would otherwise run when a
+    planner opens the CSV in a spreadsheet (OWASP, "CSV Injection",
+    https://owasp.org/www-community/attacks/CSV_Injection, 2024). Only strings
+    change; numbers (including negative ones) stay numbers.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell passed through :func:`neutralise_cell`."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if frame[col].dtype == object or pd.api.types.is_string_dtype(frame[col].dtype):
+            frame[col] = frame[col].map(neutralise_cell)
+    return frame
+
+
+def write_frame(frame: pd.DataFrame, path: str | os.PathLike, *, for_people: bool = True) -> None:
+    """CSV, or Parquet when the name ends in .parquet; geometry columns as WKT.
+
+    A CSV ``for_people`` (every table the CLI and the report write) has its
+    formula-like text cells neutralised (:func:`neutralise_cell`); dataset
+    files, which must read back unchanged, pass ``for_people=False``. Parquet
+    is typed data, not opened by spreadsheets as text, and is left as is.
+    """
     path = Path(path)
     frame = frame.copy()
     if "geometry" in frame:
@@ -91,4 +130,6 @@ def write_frame(frame: pd.DataFrame, path: str | os.PathLike) -> None:
     if path.suffix.lower() == ".parquet":
         write_atomic(path, lambda tmp: frame.to_parquet(tmp, index=False))
     else:
+        if for_people:
+            frame = neutralise_formulas(frame)
         write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import difflib
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from networks.errors import UnknownPlaceError
+
+__all__ = ["PLACE_KINDS", "fold", "place_names", "resolve", "resolve_place"]
 
 
 def fold(text: str) -> str:
@@ -50,3 +53,74 @@ def resolve(text: str, names: Mapping[str, str], kind: str = "place") -> str:
         if label not in suggestions:
             suggestions.append(label)
     raise UnknownPlaceError(text, suggestions, kind)
+
+
+#: Node kinds a planner names as places (border crossings are named by their id).
+PLACE_KINDS = ("hub", "port", "junction", "border")
+
+
+def place_names(graph: Any, kinds: Iterable[str] = PLACE_KINDS) -> tuple[dict[str, str],
+                                                                          dict[str, list[str]]]:
+    """(place id -> display name, place id -> graph nodes) for the given kinds.
+
+    A border crossing (``NLD-LRD``) is one place and two graph nodes, one per
+    side (``NLD-LRD:MEX``, ``NLD-LRD:USA``), listed in sorted order.
+    """
+    wanted = set(kinds)
+    names: dict[str, str] = {}
+    nodes: dict[str, list[str]] = {}
+    for n, d in sorted(graph.nodes(data=True), key=lambda t: str(t[0])):
+        kind = d.get("kind")
+        if kind not in wanted:
+            continue
+        if kind == "border" and d.get("border"):
+            ident = str(d["border"])
+            names.setdefault(ident, str(d.get("name", ident)))
+            nodes.setdefault(ident, []).append(n)
+        else:
+            names[str(n)] = str(d.get("name", n))
+            nodes[str(n)] = [n]
+    return names, nodes
+
+
+def resolve_place(graph: Any, text: str, *, kinds: Iterable[str] = PLACE_KINDS,
+                  what: str = "place") -> list[str]:
+    """The graph node(s) a planner's text designates: the one resolver of API and CLI.
+
+    Why one resolver: the Python API and the CLI must accept the same places
+    (``"monterrey"``, ``"lazaro cardenas"``, ``"MXLZC"``, a border crossing
+    ``"NLD-LRD"``), so a notebook can do what the command line does.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The routing graph.
+    text : str
+        A node id (exact, any kind), or a place id or name of the given kinds:
+        case-, accent- and punctuation-insensitive, a unique prefix or
+        substring of a name will do.
+    kinds : iterable of str
+        Node kinds to search by id and name (default: hubs, ports, junctions,
+        border crossings).
+    what : str
+        How the place is described in the error message ("origin", ...).
+
+    Returns
+    -------
+    list of str
+        One node, or both side nodes of a border crossing.
+
+    Raises
+    ------
+    UnknownPlaceError
+        When nothing (or more than one place) matches, with suggestions.
+    """
+    try:
+        if text in graph:  # an exact node id, of any kind (fast path of warm queries)
+            return [text]
+    except TypeError:  # unhashable
+        pass
+    if not isinstance(text, str):
+        raise UnknownPlaceError(str(text), [], what)
+    names, nodes = place_names(graph, kinds)
+    return list(nodes[resolve(text, names, what)])

@@ -8,6 +8,40 @@ read these definitions, so code and docs cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ASIA",
+    "BORDERS",
+    "DEFAULT_RULES",
+    "DEMAND",
+    "Field",
+    "HUBS",
+    "ISO3_PATTERN",
+    "JUNCTIONS",
+    "LAND_LINKS",
+    "LAT",
+    "LINK_ID_PATTERN",
+    "LOCODE_PATTERN",
+    "LON",
+    "NODE_ID_PATTERN",
+    "PARAMETERS",
+    "PORTS",
+    "PORT_ACCESS",
+    "SCENARIO",
+    "SEA_SERVICES",
+    "SOURCE",
+    "TABLES",
+    "TABLE_EXTENSIONS",
+    "TABLE_FORMATS",
+    "TOML_FILES",
+    "TableSchema",
+    "TomlKey",
+    "TomlSchema",
+    "WPI_COLUMNS",
+    "WPI_IGNORED",
+    "schema_markdown",
+]
 
 ISO3_PATTERN = r"^[A-Z]{3}$"
 LOCODE_PATTERN = r"^[A-Z]{2}[A-Z2-9]{3}$"
@@ -29,6 +63,14 @@ class Field:
     allowed: tuple[str, ...] = ()
     pattern: str | None = None
     nullable: bool = False  # an empty cell is allowed (means "unknown" / default)
+    exclusive_minimum: bool = False  # the value must be > minimum (a speed, a distance)
+
+    def range_text(self) -> str:
+        """The allowed range as written in messages and docs, e.g. ``> 0 .. 20000``."""
+        lo = "" if self.minimum is None else (
+            f"> {self.minimum:g}" if self.exclusive_minimum else f"{self.minimum:g}")
+        hi = "" if self.maximum is None else f"{self.maximum:g}"
+        return f"{lo} .. {hi}"
 
 
 @dataclass(frozen=True)
@@ -53,8 +95,28 @@ class TableSchema:
         return tuple(f.name for f in self.fields if f.required)
 
 
-LAT = dict(type="float", unit="degrees", minimum=-90.0, maximum=90.0)
-LON = dict(type="float", unit="degrees", minimum=-180.0, maximum=180.0)
+# Upper bounds: physically possible limits, far above any real value, so a typo
+# (an extra zero run, a unit mix-up, 1e13) is an error rather than an answer. Each
+# is ASSUMPTION with its reasoning; the solver's integer weights stay exact below them.
+#: TEU per year: Shanghai, the busiest container port, handled 49.2 M TEU in 2023
+#: (World Shipping Council, Top 50 World Container Ports - https://www.worldshipping.org/top-50-ports
+#: (2024)); ASSUMPTION: twice that bounds any port or any demand.
+MAX_TEU_PER_YEAR = 1e8
+#: USD per TEU for a charge or fee (handling, border fees): ASSUMPTION: terminal
+#: handling charges are hundreds of USD per TEU; 10,000 is beyond any real charge.
+MAX_CHARGE_USD_PER_TEU = 1e4
+#: Hours for a dwell or a crossing: ASSUMPTION: 90 days; a box that waits longer
+#: is abandoned cargo, not a route.
+MAX_WAIT_H = 2160.0
+#: Length of one land link in km: ASSUMPTION: half the Earth's circumference
+#: (20,004 km); no corridor between two nodes is longer.
+MAX_LINK_KM = 20_000.0
+#: Declared cargo value per TEU: ASSUMPTION: 100 M USD per TEU (a box of chips or
+#: drugs is worth a few million); larger is a unit mistake.
+MAX_CARGO_VALUE_USD_PER_TEU = 1e8
+
+LAT: dict[str, Any] = dict(type="float", unit="degrees", minimum=-90.0, maximum=90.0)
+LON: dict[str, Any] = dict(type="float", unit="degrees", minimum=-180.0, maximum=180.0)
 SOURCE = Field("source", "str", "citation(s): short title, URL, date; or 'ASSUMPTION: why'")
 
 PORTS = TableSchema(
@@ -83,12 +145,14 @@ PORTS = TableSchema(
             "container capacity (empty: unlimited)",
             unit="TEU/year",
             minimum=0.0,
+            exclusive_minimum=True,
+            maximum=MAX_TEU_PER_YEAR,
             nullable=True,
         ),
         Field("handling_usd_per_teu", "float", "terminal handling per lift", unit="USD/TEU",
-              minimum=0.0),
+              minimum=0.0, maximum=MAX_CHARGE_USD_PER_TEU),
         Field("dwell_h", "float", "typical container dwell before loading", unit="h",
-              minimum=0.0),
+              minimum=0.0, maximum=MAX_WAIT_H),
         SOURCE,
     ),
 )
@@ -141,13 +205,15 @@ BORDERS = TableSchema(
         Field("lon", description="longitude", **LON),
         Field("modes", "str", "modes that cross here, ';'-separated (road, rail)"),
         Field("crossing_h_road", "float", "road crossing time (empty: default)", unit="h",
-              minimum=0.0, required=False, nullable=True),
+              minimum=0.0, maximum=MAX_WAIT_H, required=False, nullable=True),
         Field("crossing_h_rail", "float", "rail crossing time (empty: default)", unit="h",
-              minimum=0.0, required=False, nullable=True),
+              minimum=0.0, maximum=MAX_WAIT_H, required=False, nullable=True),
         Field("fee_usd_per_teu_road", "float", "road crossing fees (empty: default)",
-              unit="USD/TEU", minimum=0.0, required=False, nullable=True),
+              unit="USD/TEU", minimum=0.0, maximum=MAX_CHARGE_USD_PER_TEU, required=False,
+              nullable=True),
         Field("fee_usd_per_teu_rail", "float", "rail crossing fees (empty: default)",
-              unit="USD/TEU", minimum=0.0, required=False, nullable=True),
+              unit="USD/TEU", minimum=0.0, maximum=MAX_CHARGE_USD_PER_TEU, required=False,
+              nullable=True),
         SOURCE,
     ),
 )
@@ -181,9 +247,11 @@ LAND_LINKS = TableSchema(
         Field("mode", "str", "transport mode", allowed=("rail", "road")),
         Field("operator", "str", "operating railway / road authority", required=False,
               nullable=True),
-        Field("distance_km", "float", "length along the corridor", unit="km", minimum=0.0),
+        Field("distance_km", "float", "length along the corridor", unit="km", minimum=0.0,
+              exclusive_minimum=True, maximum=MAX_LINK_KM),
         Field("documented_km", "float", "published corridor distance", unit="km",
-              minimum=0.0, required=False, nullable=True),
+              minimum=0.0, exclusive_minimum=True, maximum=MAX_LINK_KM, required=False,
+              nullable=True),
         Field("documented_source", "str", "where documented_km is published",
               required=False, nullable=True),
         Field("geometry", "wkt", "LINESTRING (lon lat, ...) following the corridor"),
@@ -199,9 +267,10 @@ DEMAND = TableSchema(
     fields=(
         Field("origin", "str", "hub or port id"),
         Field("destination", "str", "destination port UN/LOCODE"),
-        Field("teu_per_year", "float", "demand", unit="TEU/year", minimum=0.0),
+        Field("teu_per_year", "float", "demand", unit="TEU/year", minimum=0.0,
+              maximum=MAX_TEU_PER_YEAR),
         Field("cargo_value_usd_per_teu", "float", "declared cargo value", unit="USD/TEU",
-              minimum=0.0, required=False, nullable=True),
+              minimum=0.0, maximum=MAX_CARGO_VALUE_USD_PER_TEU, required=False, nullable=True),
         SOURCE,
     ),
 )
@@ -253,9 +322,7 @@ def schema_markdown() -> str:
         for f in s.fields:
             rng = ", ".join(f.allowed)
             if f.minimum is not None or f.maximum is not None:
-                lo = "" if f.minimum is None else f"{f.minimum:g}"
-                hi = "" if f.maximum is None else f"{f.maximum:g}"
-                rng = f"{lo} .. {hi}"
+                rng = f.range_text()
             if f.pattern:
                 rng = f"`{f.pattern}`"
             req = "yes" if f.required else "no"
@@ -269,9 +336,38 @@ def schema_markdown() -> str:
     return "\n".join(out)
 
 
-def _import_markdown() -> list[str]:
-    from networks.adapters import ASIA, DEFAULT_RULES, WPI_COLUMNS
+#: WPI-style CSV column -> ports field. Alternatives are tried in order.
+WPI_COLUMNS: dict[str, tuple[str, ...]] = {
+    "locode": ("UN/LOCODE", "UNLOCODE", "LOCODE"),
+    "name": ("Main Port Name", "Port Name", "PORT_NAME"),
+    "lat": ("Latitude", "LATITUDE", "Lat"),
+    "lon": ("Longitude", "LONGITUDE", "Lon"),
+}
+#: Informational only: the country is taken from the UN/LOCODE prefix.
+WPI_IGNORED = ("Country Code", "World Port Index Number", "Region Name", "Harbor Size")
 
+#: Countries whose ports the model treats as Asian destinations (East, Southeast
+#: and South Asia; Russia is left out because its ports span two oceans).
+ASIA = ("CHN", "HKG", "MAC", "TWN", "JPN", "KOR", "PRK", "VNM", "THA", "MYS", "SGP", "IDN",
+        "PHL", "KHM", "MMR", "BRN", "TLS", "LAO", "MNG", "IND", "BGD", "LKA", "PAK")
+
+DEFAULT_RULES = (
+    "region: MEX -> mx_pacific when lon < -100 or lat < 17 (Pacific coast incl. the "
+    "Isthmus and Chiapas), else mx_gulf; CAN -> ca_pacific when lon < -115 and lat < 60 "
+    "(not the Arctic coast); USA -> us_pacific when lon < -115; other CAN/USA ports are "
+    "skipped (no Atlantic lanes in the model); Asian countries (ASIA) -> asia; any other "
+    "country is skipped",
+    "inland (dry) ports farther than 200 km from the sea network are skipped",
+    "role: mx_* -> origin, ca_pacific/us_pacific -> transshipment, asia -> destination",
+    "handling_usd_per_teu, dwell_h: the median of the default dataset's ports of the "
+    "same region",
+    "capacity_teu_per_year: empty (unlimited; the sources carry no capacity)",
+)
+
+
+
+
+def _import_markdown() -> list[str]:
     out = ["## Importing port lists", "",
            "`bypass data import-ports --format searoute|wpi [SOURCE] --out ports.csv "
            "[--countries MEX,CAN,...]` writes a `ports.csv` from a public list:", "",
@@ -322,7 +418,7 @@ PARAMETERS = TomlSchema(
     filename="parameters.toml",
     description=(
         "The cost, time and CO2 model. Every leaf parameter is a table "
-        "`{ value = <number >= 0>, unit = \"...\", source = \"...\" }`; `source` is a "
+        "`{ value = <number in its range>, unit = \"...\", source = \"...\" }`; `source` is a "
         "citation (short title, URL, date) or `ASSUMPTION: why`. `[meta]` holds plain "
         "values (date, currency, description). Keys the model does not read (e.g. "
         "`[reference.*]` constants) are allowed and checked the same way. A per-country "
@@ -410,10 +506,76 @@ SCENARIO = TomlSchema(
                 required=False),
         TomlKey("valuation.carrying_cost_pct_per_year", "% of cargo value per year",
                 "inventory carrying cost (default 20), 0 .. 1000", required=False),
+        TomlKey("policy.forbid_us_transit", "true/false",
+                "no route through the US is offered (gateway corridors only; default false)",
+                required=False),
+        TomlKey("port_dwell.<port id>", "h",
+                "extra dwell per box at that port, valued at the carrying cost and solved "
+                "into the corridors, 0 .. 1e4", required=False),
     ),
 )
 
 TOML_FILES: dict[str, TomlSchema] = {PARAMETERS.name: PARAMETERS, SCENARIO.name: SCENARIO}
+
+
+@dataclass(frozen=True)
+class Bound:
+    """Range of the parameters under a dotted prefix (the longest matching prefix wins)."""
+
+    prefix: str
+    unit: str
+    minimum: float
+    maximum: float
+    exclusive_minimum: bool = False
+    why: str = ""
+
+    def text(self) -> str:
+        lo = f"> {self.minimum:g}" if self.exclusive_minimum else f"{self.minimum:g}"
+        return f"{lo} .. {self.maximum:g} {self.unit}".rstrip()
+
+
+#: Physically possible ranges of parameters.toml values. Every bound is an
+#: ASSUMPTION far outside real values (reason in ``why``), so that a typo or a unit
+#: mix-up is an error, not an answer; speeds must be > 0 (times divide by them).
+PARAMETER_BOUNDS: tuple[Bound, ...] = (
+    Bound("ocean.speed_kn", "kn", 0.0, 40.0, True,
+          "the fastest container ships are designed for about 25 kn"),
+    Bound("ocean.port_call_h", "h", 0.0, MAX_WAIT_H, why="90 days"),
+    Bound("ocean.rate_usd_per_teu", "USD/TEU", 0.0, 5e4,
+          "five times the 2021 peak spot rates (about 10,000 USD/TEU)"),
+    Bound("ocean.panama_toll_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
+    Bound("ocean.panama_transit_h", "h", 0.0, MAX_WAIT_H),
+    Bound("rail.cost_usd_per_teu_km", "USD/TEU-km", 0.0, 100.0,
+          "land haulage costs a few USD per TEU-km at most"),
+    Bound("road.cost_usd_per_teu_km", "USD/TEU-km", 0.0, 100.0,
+          "land haulage costs a few USD per TEU-km at most"),
+    Bound("rail.speed_kmh", "km/h", 0.0, 200.0, True, "freight trains run below 160 km/h"),
+    Bound("road.speed_kmh", "km/h", 0.0, 130.0, True, "the highest truck speed limits"),
+    Bound("rail.terminal_h", "h", 0.0, MAX_WAIT_H),
+    Bound("transfer.interchange_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
+    Bound("transfer.interchange_h", "h", 0.0, MAX_WAIT_H),
+    Bound("border.default_crossing_h", "h", 0.0, MAX_WAIT_H),
+    Bound("border.default_fee_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
+    Bound("co2.g_per_teu_km", "g CO2e/TEU-km", 0.0, 1e4,
+          "ten times a truck's intensity (about 1,000 g per TEU-km)"),
+    Bound("co2.g_per_teu", "g CO2e/TEU", 0.0, 1e6),
+)
+#: Any other numeric parameter: >= 0 and at most this (the solver's integer
+#: weights stay exact below it); any key with "speed" in its name must be > 0.
+MAX_PARAMETER = 1e9
+
+
+def parameter_bound(dotted: str) -> Bound:
+    """The range a parameter's value must lie in (longest matching prefix, else generic)."""
+    best = None
+    for b in PARAMETER_BOUNDS:
+        if (dotted == b.prefix or dotted.startswith(b.prefix + ".")) and (
+                best is None or len(b.prefix) > len(best.prefix)):
+            best = b
+    if best is not None:
+        return best
+    speed = any("speed" in part for part in dotted.split("."))
+    return Bound(dotted, "", 0.0, MAX_PARAMETER, speed)
 
 #: Other formats a table may be given in (same stem, e.g. ``land_links.gpkg``).
 TABLE_FORMATS = {
@@ -422,6 +584,9 @@ TABLE_FORMATS = {
     ".gpkg": "GeoPackage (first layer); row = feature number",
     ".parquet": "Parquet or GeoParquet (geometry as WKB or WKT); row = record number",
 }
+#: Every file extension a table may have (``.json`` and ``.geoparquet`` are
+#: accepted spellings of GeoJSON and Parquet); the readers and the cache key use it.
+TABLE_EXTENSIONS = (*TABLE_FORMATS, ".json", ".geoparquet")
 
 
 def _toml_markdown(s: TomlSchema) -> list[str]:
@@ -431,4 +596,11 @@ def _toml_markdown(s: TomlSchema) -> list[str]:
         out.append(f"| `{k.key}` | {k.unit} | {'yes' if k.required else 'no'} "
                    f"| {k.description} |")
     out.append("")
+    if s is PARAMETERS:
+        out += ["Allowed ranges (by key prefix; ASSUMPTION: far outside real values, so a "
+                "typo or a unit mix-up is an error rather than an answer). Any other numeric "
+                f"parameter must be 0 .. {MAX_PARAMETER:g}, and > 0 if its key names a speed.",
+                "", "| key prefix | range | why |", "|---|---|---|"]
+        out += [f"| `{b.prefix}` | {b.text()} | {b.why} |" for b in PARAMETER_BOUNDS]
+        out.append("")
     return out

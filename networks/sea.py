@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -39,6 +40,31 @@ from scipy.sparse.csgraph import dijkstra
 from networks import __version__, settings
 from networks.atomic import write_cache
 from networks.sea_overlay import CORRECTIONS, Correction
+
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "ANNOTATION_VERSION",
+    "CANALS",
+    "DEFAULT_RESTRICTIONS",
+    "GEOD",
+    "OUTSIDE_US_TERRITORIAL_SEA",
+    "PortAccess",
+    "SHORTEST",
+    "SeaGraph",
+    "SeaLeg",
+    "VARIANTS",
+    "annotate_us_waters",
+    "automatic_access",
+    "cached_legs",
+    "compute_legs",
+    "dataset_legs",
+    "geodesic_km",
+    "normalize_lon",
+    "port_access",
+    "sea_graph",
+    "unwrap",
+]
 
 GEOD = Geod(ellps="WGS84")
 
@@ -131,9 +157,14 @@ def _upstream_edges(restrictions: tuple[str, ...]) -> list[tuple[Point, Point, s
     return edges
 
 
+def _pair(a: Point, b: Point) -> tuple[Point, Point]:
+    """An undirected edge's key: its two end points in sorted order."""
+    return (a, b) if a <= b else (b, a)
+
+
 def _apply(edges: dict[tuple[Point, Point], str], correction: Correction) -> None:
     for a, b in correction.remove:
-        pair = tuple(sorted((_key(*a), _key(*b))))
+        pair = _pair(_key(*a), _key(*b))
         if pair not in edges:
             raise ValueError(
                 f"sea overlay {correction.id!r}: upstream edge {a} - {b} not found "
@@ -143,7 +174,7 @@ def _apply(edges: dict[tuple[Point, Point], str], correction: Correction) -> Non
     for lane in correction.add:
         keys = [_key(*p) for p in lane]
         for a, b in zip(keys, keys[1:], strict=False):
-            edges[tuple(sorted((a, b)))] = f"overlay:{correction.id}"
+            edges[_pair(a, b)] = f"overlay:{correction.id}"
 
 
 def _outside_us_territorial_sea(edges: dict[tuple[Point, Point], str]) -> None:
@@ -177,12 +208,12 @@ def sea_graph(
     the US 12 nm zone (shared boundary waters exempt).
     """
     edges: dict[tuple[Point, Point], str] = {}
-    for u, v, passage in _upstream_edges(restrictions):
+    for u, v, name in _upstream_edges(restrictions):
         if u == v:  # the -180/180 seam joins collapse to one node
             continue
-        pair = tuple(sorted((u, v)))
-        if pair not in edges or (passage and not edges[pair]):
-            edges[pair] = passage
+        pair = _pair(u, v)
+        if pair not in edges or (name and not edges[pair]):
+            edges[pair] = name
     for correction in corrections:
         _apply(edges, correction)
     if variant == OUTSIDE_US_TERRITORIAL_SEA:
@@ -396,10 +427,15 @@ def _load(key: str) -> dict | None:
         return None
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
+        if raw.get("key") != key:
+            raise ValueError("written for another key")
         raw["legs"] = {(d["from"], d["to"]): SeaLeg.from_dict(d) for d in raw["legs"]}
         return raw
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # a corrupt cache is rebuilt, never trusted
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        # A corrupt or foreign cache is rebuilt, never trusted, and said so.
+        log.warning("sea legs cache %s rejected (%s); rebuilding it", path,
+                    type(exc).__name__ if not str(exc) else exc)
+        return None
 
 
 def _store(key: str, legs: Mapping[tuple[str, str], SeaLeg], warnings: list[str]) -> None:
@@ -460,7 +496,7 @@ def port_access(ports, access_table=None) -> tuple[dict[str, PortAccess], list[s
     explicit = {}
     if access_table is not None:
         for code, geom in zip(access_table["locode"], access_table["waypoints"], strict=True):
-            explicit[code] = [tuple(map(float, xy)) for xy in geom.coords]
+            explicit[code] = [(float(xy[0]), float(xy[1])) for xy in geom.coords]
     for code, lon, lat in zip(ports["locode"], ports["lon"], ports["lat"], strict=True):
         if code in explicit:
             waypoints = explicit[code]
@@ -471,7 +507,7 @@ def port_access(ports, access_table=None) -> tuple[dict[str, PortAccess], list[s
                 )
                 lanes[code] = automatic_access(code, lon, lat, graph)
                 continue
-            lanes[code] = PortAccess(code, tuple([(float(lon), float(lat)), *waypoints]))
+            lanes[code] = PortAccess(code, ((float(lon), float(lat)), *waypoints))
         else:
             lanes[code] = automatic_access(code, lon, lat, graph)
             _, _, d = GEOD.inv(lon, lat, *lanes[code].lane[-1])
@@ -531,7 +567,7 @@ def dataset_legs(
     if access_table is not None:
         for code, geom in zip(access_table["locode"], access_table["waypoints"], strict=True):
             if code in ports:
-                spec[code] = (ports[code], *[tuple(map(float, xy)) for xy in geom.coords])
+                spec[code] = (ports[code], *[(float(xy[0]), float(xy[1])) for xy in geom.coords])
     key = _fingerprint(ports, spec, f"{ANNOTATION_VERSION}/{variant}")
     hit = _load(key) if use_cache else None
     if hit is not None:

@@ -15,6 +15,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+__all__ = [
+    "CORRECTIONS",
+    "Correction",
+]
+
 Point = tuple[float, float]
 
 

@@ -5,6 +5,15 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+__all__ = [
+    "DATA_DIR",
+    "EEZ_NM",
+    "KM_PER_NM",
+    "TERRITORIAL_SEA_NM",
+    "US",
+    "cache_dir",
+]
+
 #: Kilometres per international nautical mile (exact by definition).
 KM_PER_NM = 1.852
 

@@ -1,24 +1,47 @@
 """The ``bypass`` command: parses arguments, calls the core, prints results.
 
 Thin by design: every number comes from the same functions the Python API
-exposes. Errors from the core (:mod:`networks.errors`) become one line on
-stderr and a non-zero exit code, never a traceback.
+exposes. Imports inside the commands are deliberate: ``bypass --help`` or a
+warm ``bypass route`` must not pay for pandas, geopandas, OR-Tools or
+matplotlib it does not use (start-up time). Errors from the core
+(:mod:`networks.errors`) become one line on stderr and a non-zero exit code
+(:func:`exit_code`), never a traceback.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from typer.exceptions import TyperException
 
 from networks import __version__
-from networks.errors import BypassError, DatasetErrors, InfeasibleError
+from networks.errors import (
+    BypassError,
+    DatasetError,
+    DatasetErrors,
+    InfeasibleError,
+    ScenarioError,
+    UnknownPlaceError,
+)
+
+__all__ = [
+    "EXIT_CODES",
+    "app",
+    "exit_code",
+    "hoist_global_options",
+    "main",
+    "write_table",
+]
 
 app = typer.Typer(
     name="bypass",
@@ -48,6 +71,49 @@ class State:
 state = State()
 
 
+class _StderrHandler(logging.Handler):
+    """Library warnings as ``bypass: warning: ...`` lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = " ".join(record.getMessage().split())
+        sys.stderr.write(f"bypass: {record.levelname.lower()}: {text}\n")
+
+
+_HANDLER = _StderrHandler()
+
+
+def _setup_logging(quiet: bool) -> None:
+    """Route the library's ``logging`` warnings to stderr (``-q``: errors and cache trouble)."""
+    for name in ("networks", "routing"):
+        logger = logging.getLogger(name)
+        if _HANDLER not in logger.handlers:
+            logger.addHandler(_HANDLER)
+        # Records still propagate: a host that configured the root logger (or
+        # pytest's caplog) sees them too; a plain shell has no root handler.
+        logger.setLevel(logging.ERROR if quiet else logging.WARNING)
+    # Cache trouble costs every later run half a minute: said even with -q.
+    for name in ("networks.atomic", "networks.store"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+@contextlib.contextmanager
+def _silenced() -> Iterator[None]:
+    """Hold back the dataset and build warnings (``data validate`` lists them itself).
+
+    Cache warnings (an unwritable cache folder, a rejected cache file) still show.
+    """
+    loggers = [logging.getLogger(n) for n in ("networks.datasets", "networks.build",
+                                               "networks.plausibility")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        for lg, level in zip(loggers, levels, strict=True):
+            lg.setLevel(level)
+
+
 def _version(value: bool) -> None:
     if value:
         out.print(f"bypass {__version__}")
@@ -64,12 +130,22 @@ def _main(
 ) -> None:
     state.data = data
     state.quiet = quiet
+    _setup_logging(quiet)
+
+
+def esc(value: object) -> str:
+    """User data (names, ids, paths) as literal text in rich output, never markup.
+
+    Why: a port named ``[/b]Manzanillo`` or a --data path with ``[/dim]`` in it
+    would otherwise be read as a closing tag (rich raises MarkupError).
+    """
+    return escape(str(value))
 
 
 def progress(message: str) -> None:
     """Progress on long work goes to stderr so --json output stays clean."""
     if not state.quiet:
-        err.print(f"[dim]{message}[/dim]")
+        err.print(f"[dim]{esc(message)}[/dim]")
 
 
 def _dataset():
@@ -78,12 +154,12 @@ def _dataset():
     dataset = load_dataset(state.data)
     if dataset.filled_from_default and not state.quiet:
         err.print(
-            f"[dim]{state.data}: using the default for {', '.join(dataset.filled_from_default)}"
-            "[/dim]"
+            f"[dim]{esc(state.data)}: using the default for "
+            f"{esc(', '.join(dataset.filled_from_default))}"
+            "[/dim]",
+            soft_wrap=True,
         )
-    for note in dataset.warnings if not state.quiet else ():
-        err.print(f"[dim]warning: {note}[/dim]", soft_wrap=True)
-    return dataset
+    return dataset  # its warnings were logged while loading (see _setup_logging)
 
 
 def _emit_json(payload: object) -> None:
@@ -115,7 +191,7 @@ def ports(json_: JsonOption = False) -> None:
     for r in rows.itertuples():
         cap = "unlimited" if r.capacity_teu_per_year != r.capacity_teu_per_year else (
             f"{r.capacity_teu_per_year:,.0f}")
-        t.add_row(r.locode, r.name, r.country, r.region, r.role, cap,
+        t.add_row(*map(esc, (r.locode, r.name, r.country, r.region, r.role)), cap,
                   f"{r.handling_usd_per_teu:,.0f}", f"{r.dwell_h:g}")
     out.print(t)
 
@@ -145,7 +221,8 @@ def distance(
     if json_:
         _emit_json({"from": a, "to": b, "nm": round(nm, 1), "km": round(km, 1)})
     else:
-        out.print(f"{names[a]} ({a}) -> {names[b]} ({b}): {nm:,.0f} nm ({km:,.0f} km) by sea")
+        out.print(f"{esc(names[a])} ({esc(a)}) -> {esc(names[b])} ({esc(b)}): {nm:,.0f} nm "
+                  f"({km:,.0f} km) by sea")
 
 
 # --------------------------------------------------------------------------- routes
@@ -178,59 +255,55 @@ SIDES = (("us_free", "US-free route"), ("via_us", "Route through the US"))
 
 
 def _graph():
-    from networks.build import load_graph
+    from networks.progress import reporting
+    from networks.store import load_or_build  # no pandas on a warm start
 
     if state.data is not None:
         _dataset()  # says which files come from the default, before the build
-    graph = load_graph(state.data, progress=progress)
-    return graph
+
+    with reporting(progress):  # first runs report from deep inside the build
+        return load_or_build(state.data, _cold_build, progress=progress)
+
+
+def _cold_build(data_dir, progress_, dataset):
+    from networks.build import build_folder  # only on a cache miss: the heavy builder
+
+    return build_folder(data_dir, progress_, dataset)
 
 
 def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
-    from networks.places import resolve
+    from networks.places import resolve_place
 
-    names = {n: d.get("name", n) for n, d in graph.nodes(data=True) if d.get("kind") in kinds}
-    return resolve(text, names, what)
-
-
-def _places(graph, text: str, what: str) -> list[str]:
-    """Graph nodes a --via/--avoid value names: a port, hub, junction or border crossing.
-
-    A border crossing (``NLD-LRD``) is two nodes in the graph, one per side.
-    """
-    from networks.places import resolve
-
-    names: dict[str, str] = {}
-    sides: dict[str, list[str]] = {}
-    for n, d in sorted(graph.nodes(data=True)):
-        if d.get("kind") in ("port", "hub", "junction"):
-            names[n] = d.get("name", n)
-        elif d.get("kind") == "border":
-            names.setdefault(d["border"], d.get("name", d["border"]))
-            sides.setdefault(d["border"], []).append(n)
-    ident = resolve(text, names, what)
-    return sides.get(ident, [ident])
+    return resolve_place(graph, text, kinds=kinds, what=what)[0]
 
 
-def _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict, scheduled,
-                  avoid_countries=(), avoid_modes=(), max_transshipments=None) -> dict:
-    if objective not in ("cost", "time", "co2"):
-        raise BypassError(f"--objective must be cost, time or co2, not {objective!r}")
-    for mode in avoid_modes or ():
-        if mode not in ("rail", "road", "sea"):
-            raise BypassError(f"--avoid-mode must be rail, road or sea, not {mode!r}")
-    countries = sorted({c.strip().upper() for c in avoid_countries or () if c.strip()})
-    for c in countries:
-        if len(c) != 3 or not c.isalpha():
-            raise BypassError(f"--avoid-country takes ISO 3166 alpha-3 codes (e.g. USA), not {c!r}")
-    return dict(
-        objective=objective, max_days=max_days, max_cost=max_cost,
-        via=[_places(graph, v, "via place")[0] for v in via or []],
-        avoid=[n for v in avoid or [] for n in _places(graph, v, "avoided place")],
-        strict_waters=strict, scheduled_only=scheduled,
-        avoid_countries=countries, avoid_modes=sorted(set(avoid_modes or ())),
-        max_transshipments=max_transshipments,
-    )
+def _route_options(objective, max_days, max_cost, via, avoid, strict, scheduled,
+                   avoid_countries=(), avoid_modes=(), max_transshipments=None):
+    """The command line's route options as the API's ``RouteOptions`` (validated there)."""
+    from networks.errors import QueryError
+    from routing.options import RouteOptions
+
+    try:
+        return RouteOptions(
+            objective=objective, max_days=max_days, max_cost=max_cost,
+            via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
+            scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
+            avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
+        )
+    except QueryError as exc:  # say it with the flag the user typed
+        text = str(exc)
+        for option, flag in _FLAGS.items():
+            if text.startswith(option):
+                text = flag + text[len(option):]
+                break
+        raise QueryError(text) from None
+
+
+#: RouteOptions field -> the command-line flag that sets it (for error messages).
+_FLAGS = {"unknown objective": "--objective: unknown objective",
+          "avoid_countries": "--avoid-country", "avoid_modes": "--avoid-mode",
+          "max_days": "--max-days", "max_cost": "--max-cost",
+          "max_transshipments": "--max-transshipments", "via": "--via", "avoid": "--avoid"}
 
 
 def _legs_table(route, title: str) -> Table:
@@ -247,7 +320,7 @@ def _legs_table(route, title: str) -> Table:
         elif leg.us_waters_nm.get("territorial", 0) > 0:
             note.append(f"US 12 nm: {leg.us_waters_nm['territorial']:.0f} nm")
         label = leg.kind if leg.mode == "transfer" else leg.mode
-        t.add_row(label, leg.from_id, leg.to_id,
+        t.add_row(esc(label), esc(leg.from_id), esc(leg.to_id),
                   f"{leg.distance_km:,.0f}", f"{leg.time_h:,.1f}",
                   f"{leg.cost_usd_per_teu:,.0f}", f"{leg.co2_kg_per_teu:,.0f}", " ".join(note))
     tot = route.totals
@@ -290,28 +363,25 @@ def route(
     graph = _graph()
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
-    kwargs = _route_kwargs(graph, objective, max_days, max_cost, via, avoid, strict_waters,
-                           scheduled_only, avoid_country, avoid_mode, max_transshipments)
-    result = compare_route(graph, origin, dest, **kwargs)
-    payload: dict = {"from": origin, "to": dest,
-                     "us_free": _side_payload(result["us_free"]),
-                     "via_us": _side_payload(result["via_us"]),
-                     "reasons": dict(result["reasons"])}
+    options = _route_options(objective, max_days, max_cost, via, avoid, strict_waters,
+                             scheduled_only, avoid_country, avoid_mode, max_transshipments)
+    result = compare_route(graph, origin, dest, options)
+    payload: dict = result.to_dict()
     extra: dict[str, list] = {}
     if k > 1:
         for side, flags in SIDE_FILTERS:
             if result[side] is not None:
-                extra[side] = alternatives(graph, origin, dest, k, **kwargs, **flags)
+                extra[side] = alternatives(graph, origin, dest, k, options.replace(**flags))
         payload["alternatives"] = {s: [r.to_dict() for r in v] for s, v in extra.items()}
     best_any = None
     if allow_us:
-        best_any = solve_route(graph, origin, dest, allow_us=True, **kwargs)
+        best_any = solve_route(graph, origin, dest, options.replace(allow_us=True))
         payload["best"] = best_any.to_dict()
     ruled_out = None
     if strict_waters:
         # Say what the strict rule costs: the default rule's US-free best, if it differs.
         try:
-            lax = solve_route(graph, origin, dest, **{**kwargs, "strict_waters": False})
+            lax = solve_route(graph, origin, dest, options.replace(strict_waters=False))
         except InfeasibleError:
             lax = None
         strict_best = result["us_free"]
@@ -334,31 +404,32 @@ def route(
         _emit_json(payload)
         return
     names = graph.nodes
-    out.print(f"[b]{names[origin]['name']} ({origin}) -> {names[dest]['name']} ({dest})[/b], "
+    out.print(f"[b]{esc(names[origin]['name'])} ({esc(origin)}) -> "
+              f"{esc(names[dest]['name'])} ({esc(dest)})[/b], "
               f"minimising {objective}")
     for side, title in SIDES:
         r = result[side]
         if r is None:
-            out.print(f"\n[b]{title}[/b]: none. {result['reasons'].get(side, '')}")
+            out.print(f"\n[b]{title}[/b]: none. {esc(result['reasons'].get(side, ''))}")
             continue
         out.print()
         out.print(_legs_table(r, f"{title}: {r.totals['cost_usd_per_teu']:,.0f} USD/TEU, "
                                  f"{r.totals['time_days']:.1f} days via "
-                                 f"{' -> '.join(r.totals['ports'])}"))
+                                 f"{esc(' -> '.join(r.totals['ports']))}"))
         for i, alt in enumerate(extra.get(side, [])[1:], start=2):
             tt = alt.totals
             out.print(f"  alternative {i}: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
-                      f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}")
+                      f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}")
     if ruled_out is not None:
         tt = ruled_out.totals
         out.print(f"\n--strict-waters rules out the default rule's US-free best: "
                   f"{tt['cost_usd_per_teu']:,.0f} USD/TEU, {tt['time_days']:.1f} days via "
-                  f"{' -> '.join(tt['ports'])}, {tt['us_waters_nm']['territorial']:.0f} nm "
+                  f"{esc(' -> '.join(tt['ports']))}, {tt['us_waters_nm']['territorial']:.0f} nm "
                   "inside the US 12 nm zone")
     if best_any is not None:
         tt = best_any.totals
         out.print(f"\nBest route allowed to use the US: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
-                  f"{tt['time_days']:.1f} days via {' -> '.join(tt['ports'])}"
+                  f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}"
                   f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}")
     a, b = result["us_free"], result["via_us"]
     if a is not None and b is not None:
@@ -393,13 +464,12 @@ def frontier(
     graph = _graph()
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
-    kwargs = _route_kwargs(graph, "cost", max_days, max_cost, via, avoid, strict_waters,
-                           scheduled_only, avoid_country, avoid_mode, max_transshipments)
-    kwargs.pop("objective")
+    options = _route_options("cost", max_days, max_cost, via, avoid, strict_waters,
+                             scheduled_only, avoid_country, avoid_mode, max_transshipments)
     fronts, reasons = {}, {}
     for side, flags in SIDE_FILTERS:
         try:
-            fronts[side] = pareto(graph, origin, dest, **flags, **kwargs)
+            fronts[side] = pareto(graph, origin, dest, options.replace(**flags))
         except InfeasibleError as exc:
             reasons[side] = str(exc)
     if not fronts:
@@ -417,7 +487,7 @@ def frontier(
         return
     for side, title in SIDES:
         if side not in fronts:
-            out.print(f"[b]{title}[/b]: none. {reasons[side]}")
+            out.print(f"[b]{title}[/b]: none. {esc(reasons[side])}")
             continue
         t = Table(title=f"{title}: {len(fronts[side])} Pareto-optimal routes", title_justify="left")
         for label in ("USD/TEU", "days", "CO2 kg/TEU", "ports", "borders", "hypothetical"):
@@ -427,8 +497,8 @@ def frontier(
             tt = p.totals
             borders = [leg.from_id.split(":")[0] for leg in p.legs if leg.kind.startswith("border")]
             t.add_row(f"{tt['cost_usd_per_teu']:,.0f}", f"{tt['time_days']:.1f}",
-                      f"{tt['co2_kg_per_teu']:,.0f}", " -> ".join(tt["ports"]),
-                      ", ".join(borders) or "-", "yes" if tt["hypothetical_services"] else "")
+                      f"{tt['co2_kg_per_teu']:,.0f}", esc(" -> ".join(tt["ports"])),
+                      esc(", ".join(borders)) or "-", "yes" if tt["hypothetical_services"] else "")
         out.print(t)
 
 
@@ -443,6 +513,12 @@ def plan(
         "--frontier", min=0, max=50,
         help="Also sweep the system cost-vs-time frontier with this many points (0: off).")
     ] = 0,
+    by_corridor: Annotated[bool, typer.Option(
+        "--by-corridor", help="Yearly volume per gateway corridor, with and without US "
+        "transit, at demand x1 and each --stress multiplier.")] = False,
+    stress: Annotated[list[float] | None, typer.Option(
+        "--stress", help="Demand multiplier for --by-corridor (repeatable; default 1.5 and 2).")
+    ] = None,
     json_: JsonOption = False,
     csv: CsvOption = None,
 ) -> None:
@@ -484,17 +560,34 @@ def plan(
         for name, allow in (("us_free", False), ("us_allowed", True)):
             sweeps[name] = plan_frontier(graph, table, frontier_points, allow_us=allow,
                                          max_days=max_days, strict_waters=strict_waters)
+    stress_frame = None
+    if by_corridor:
+        from routing.plan import corridor_stress
+
+        factors = [1.0, *[f for f in (stress if stress is not None else [1.5, 2.0]) if f != 1.0]]
+        progress(f"plan: volume per corridor at demand x{', x'.join(f'{f:g}' for f in factors)}")
+        stress_frame = corridor_stress(graph, table, factors, max_days=max_days,
+                                       strict_waters=strict_waters)
+    elif stress:
+        raise BypassError("--stress needs --by-corridor")
     if csv is not None:
         import pandas as pd
 
-        write_table(pd.concat([p.to_frame().assign(scenario=s) for s, p in plans.items()],
+        write_table(stress_frame if stress_frame is not None else
+                    pd.concat([p.to_frame().assign(scenario=s) for s, p in plans.items()],
                               ignore_index=True), csv)
     if json_:
         payload = {s: p.to_dict() for s, p in plans.items()}
         if sweeps:
             payload["frontier"] = {s: f.to_dict()["points"] for s, f in sweeps.items()}
+        if stress_frame is not None:
+            payload["by_corridor"] = [
+                {k: (None if isinstance(v, float) and v != v else v) for k, v in rec.items()}
+                for rec in stress_frame.to_dict(orient="records")]
         _emit_json(payload)
         return
+    if stress_frame is not None:
+        _print_corridor_stress(stress_frame)
     for name, title in (("us_free", "Without US transit"), ("us_allowed", "US transit allowed")):
         p = plans[name]
         served = sum(p.demand.values()) - sum(p.unserved.values())
@@ -509,7 +602,7 @@ def plan(
         for cap in sorted(p.capacities, key=lambda c: -c.used_teu_per_year):
             if cap.used_teu_per_year <= 0:
                 continue
-            t.add_row(cap.id, f"{cap.used_teu_per_year:,.0f}",
+            t.add_row(esc(cap.id), f"{cap.used_teu_per_year:,.0f}",
                       f"{cap.used_teu_per_year / cap.capacity_teu_per_year:.0%}",
                       f"{cap.shadow_price_usd_per_teu:,.2f}",
                       "[b]yes[/b]" if cap.binding else "")
@@ -526,6 +619,34 @@ def plan(
             out.print(f)
 
 
+def _print_corridor_stress(frame) -> None:
+    """Volume per gateway corridor, one column per (demand multiplier, side)."""
+    t = Table(title="Yearly TEU per gateway corridor (x = demand multiplier)",
+              title_justify="left", show_edge=False)
+    t.add_column("gateway")
+    keys = list(dict.fromkeys(zip(frame["demand_factor"], frame["side"], strict=True)))
+    for f, side in keys:
+        t.add_column(f"x{f:g}\n{'no US' if side == 'us_free' else 'US allowed'}",
+                     justify="right")
+    for gw in dict.fromkeys(frame["gateway"]):
+        cells = []
+        for f, side in keys:
+            sel = frame[(frame["demand_factor"] == f) & (frame["side"] == side)
+                        & (frame["gateway"] == gw)]
+            cells.append(_num(float(sel["teu_per_year"].iloc[0]), ",.0f") if len(sel) else "-")
+        t.add_row(gw, *cells)
+    out.print()
+    out.print(t)
+    out.print("[dim]other: boards outside the five gateway regions, or reaches a Mexican "
+              "port through the US[/dim]")
+    for f, side in keys:
+        sel = frame[(frame["demand_factor"] == f) & (frame["side"] == side)]
+        binding = sel["binding"].iloc[0] if len(sel) else ""
+        hyp = float(sel["hypothetical_teu_per_year"].sum())
+        out.print(f"x{f:g} {'without US transit' if side == 'us_free' else 'US allowed'}: "
+                  f"binding {binding or 'none'}; on hypothetical sea legs {hyp:,.0f} TEU/yr")
+
+
 @app.command()
 def export(
     gpkg: Annotated[Path | None, typer.Option("--gpkg", help="GeoPackage (nodes, edges).")] = None,
@@ -539,10 +660,10 @@ def export(
     graph = _graph()
     if gpkg is not None:
         write_geopackage(graph, gpkg)
-        out.print(f"wrote {gpkg} (layers nodes, edges; EPSG:4326)")
+        out.print(f"wrote {esc(gpkg)} (layers nodes, edges; EPSG:4326)")
     if csv is not None:
         write_table(edge_table(graph), csv)
-        out.print(f"wrote {csv} ({graph.number_of_edges()} edges)")
+        out.print(f"wrote {esc(csv)} ({graph.number_of_edges()} edges)")
 
 
 # --------------------------------------------------------------------------- data
@@ -569,7 +690,7 @@ def data_schema(
     from networks.atomic import write_text_atomic
 
     write_text_atomic(out_file, text)
-    out.print(f"wrote {out_file}")
+    out.print(f"wrote {esc(out_file)}")
 
 
 @data_app.command("validate")
@@ -578,19 +699,18 @@ def data_validate(
     = None,
 ) -> None:
     """Check a dataset: every problem on its own line (exit 2), then warnings (exit 0)."""
-    from networks.datasets import validate_dataset
+    from networks.build import check_dataset
 
     folder = folder if folder is not None else state.data
     label = str(folder) if folder is not None else "default dataset"
-    problems, warnings = validate_dataset(folder)
+    with _silenced():  # listed below, each once
+        problems, warnings = check_dataset(folder)
     for p in problems:
         sys.stderr.write(f"bypass: error: {p}\n")
     for w in warnings:
         sys.stderr.write(f"bypass: warning: {' '.join(w.split())}\n")
     if problems:
-        failed = BypassError(f"{label}: {len(problems)} error(s), {len(warnings)} warning(s)")
-        failed.exit_code = 2  # a dataset problem, like DatasetErrors
-        raise failed
+        raise _InvalidDataset(f"{label}: {len(problems)} error(s), {len(warnings)} warning(s)")
     sys.stdout.write(f"{label}: valid, {len(warnings)} warning(s)\n")
 
 
@@ -607,7 +727,7 @@ def data_export(
     from networks.datasets import export_dataset
 
     written = export_dataset(_dataset(), folder, force=force, land_links=land_links)
-    out.print(f"wrote {folder}: {', '.join(written)}")
+    out.print(f"wrote {esc(folder)}: {esc(', '.join(written))}")
 
 
 @data_app.command("import-ports")
@@ -626,7 +746,7 @@ def data_import_ports(
     write_ports(frame, out_file)
     for note in notes:
         progress(note)
-    out.print(f"wrote {out_file}: {len(frame)} ports (rules for missing fields: "
+    out.print(f"wrote {esc(out_file)}: {len(frame)} ports (rules for missing fields: "
               "docs/datasets.md, networks/adapters.py)")
 
 
@@ -640,7 +760,7 @@ ScenarioOption = Annotated[str, typer.Option(
     "--scenario", help="Tariff scenario: a shipped name (status_quo, duty_25pct, duty_35pct, "
     "border_closure_risk) or a .toml file.")]
 CargoValue = Annotated[float | None, typer.Option(
-    "--cargo-value", min=0, help="Cargo value USD/TEU for every pair (default: the demand "
+    "--cargo-value", min=0, max=1e8, help="Cargo value USD/TEU for every pair (default: the demand "
     "table's cargo_value_usd_per_teu, else 40,000).")]
 
 
@@ -700,7 +820,7 @@ def compare(
         return
     f = comp.frame
     sc = comp.scenario
-    t = Table(title=f"US-free vs through the US, scenario {sc.name} (as of {sc.as_of}); "
+    t = Table(title=f"US-free vs through the US, scenario {esc(sc.name)} (as of {sc.as_of}); "
                     "Δ = US-free minus via US", title_justify="left", show_edge=False)
     for label in ("from", "to", "US-free\nUSD/TEU", "US-free\ndays", "via US\nUSD/TEU",
                   "via US\ndays", "Δ\nUSD/TEU", "Δ\n%", "Δ\ndays", "break-even\nUSD/TEU",
@@ -712,7 +832,7 @@ def compare(
             r.favours, "-")
         hyp_free = "*" if r.us_free_hypothetical else ""
         hyp_us = "*" if r.via_us_hypothetical else ""
-        t.add_row(r.origin, r.destination,
+        t.add_row(esc(r.origin), esc(r.destination),
                   _num(r.us_free_total_usd_per_teu, ",.0f") + hyp_free,
                   _num(r.us_free_days, ".1f"),
                   _num(r.via_us_total_usd_per_teu, ",.0f") + hyp_us, _num(r.via_us_days, ".1f"),
@@ -727,20 +847,127 @@ def compare(
     out.print(f"\n[b]{s['pairs_us_free']} of {s['pairs']} pairs "
               f"({_num(s['share_pairs_us_free'], '.0%')}) and "
               f"{_num(s['share_teu_us_free'], '.0%')} of demand volume favour the US-free "
-              f"route[/b] under {sc.name}. Break-even: the extra US-transit charge at which "
+              f"route[/b] under {esc(sc.name)}. Break-even: the extra US-transit charge at which "
               "both cost the same (<= 0: US-free already cheaper).")
     st = Table(title="All scenarios (same routes)", title_justify="left", show_edge=False)
     for label in ("scenario", "pairs US-free", "share of pairs", "TEU/yr US-free",
                   "share of TEU", "median break-even USD/TEU"):
         st.add_column(label, justify="left" if label == "scenario" else "right")
     for rec in summary.itertuples(index=False):
-        st.add_row(rec.scenario, f"{rec.pairs_us_free} of {rec.pairs}",
+        st.add_row(esc(rec.scenario), f"{rec.pairs_us_free} of {rec.pairs}",
                    _num(rec.share_pairs_us_free, ".0%"), _num(rec.teu_per_year_us_free, ",.0f"),
                    _num(rec.share_teu_us_free, ".0%"),
                    _num(rec.median_breakeven_usd_per_teu, "+,.0f"))
     out.print(st)
     out.print("[dim]In-bond transit through the US is normally not dutiable; the duty and "
               "disruption scenarios model policy risk, not current law.[/dim]")
+    if sc.forbid_us_transit or sc.port_extra_dwell_h:
+        out.print(f"[yellow]{sc.name} closes US transit or adds port dwell; the two-sided "
+                  "comparison ignores both (see 'bypass corridors').[/yellow]")
+
+
+AllowHyp = Annotated[bool, typer.Option(
+    "--allow-hypothetical", help="Also use sea legs with no scheduled service (priced as a "
+    "charter, flagged).")]
+CorridorScenario = Annotated[str, typer.Option(
+    "--scenario", help="Scenario: a shipped name (status_quo, duty_25pct, duty_35pct, "
+    "border_closure_risk, inbond_suspended, mx_pacific_congestion, cusma_review) or a .toml "
+    "file.")]
+
+
+@app.command()
+def corridors(
+    from_: Annotated[str, typer.Option("--from", help="Origin hub or port (id or name).")],
+    to: Annotated[str, typer.Option("--to", help="Asian destination port (id or name).")],
+    objective: ObjectiveOption = "cost",
+    scenario: CorridorScenario = "status_quo",
+    cargo_value: CargoValue = None,
+    allow_hypothetical: AllowHyp = False,
+    strict_waters: Strict = False,
+    avoid: Avoid = None,
+    avoid_country: AvoidCountry = None,
+    avoid_mode: AvoidMode = None,
+    json_: JsonOption = False,
+    csv: CsvOption = None,
+) -> None:
+    """Best route through each gateway (Mexican, Canadian by sea or in bond, US) and what
+    it would take for each to win, under every scenario."""
+    import pandas as pd
+
+    from routing.corridors import CORRIDOR_SCENARIOS
+    from routing.corridors import corridors as solve_corridors
+    from routing.scenarios import load_scenario
+
+    sc = load_scenario(scenario)
+    graph = _graph()
+    origin = _place(graph, from_, ("hub", "port"), "origin")
+    dest = _place(graph, to, ("port",), "destination")
+    if cargo_value is None:  # the demand table's value for the pair, as compare uses
+        from routing.compare import demand_by_pair
+
+        cargo_value = demand_by_pair(_dataset().tables.get("demand"))[1].get((origin, dest))
+    opts = dict(objective=objective, allow_hypothetical=allow_hypothetical,
+                strict_waters=strict_waters, avoid=tuple(avoid or ()),
+                avoid_countries=tuple(avoid_country or ()), avoid_modes=tuple(avoid_mode or ()),
+                cargo_value_usd_per_teu=cargo_value)
+    result = solve_corridors(graph, origin, dest, scenario=sc, **opts)
+    names = [n for n in CORRIDOR_SCENARIOS if n != sc.name]
+    others = [solve_corridors(graph, origin, dest, scenario=n, **opts) for n in names]
+    if csv is not None:
+        write_table(pd.concat([result.to_frame()] + [o.to_frame() for o in others],
+                              ignore_index=True), csv)
+    if json_:
+        payload = result.to_dict()
+        payload["scenarios"] = [
+            {"scenario": o.scenario.name, "best": None if o.best is None else o.best.gateway,
+             "switch": o.to_dict()["switch"]} for o in (result, *others)]
+        _emit_json(payload)
+        return
+    nd = graph.nodes
+    out.print(f"[b]{nd[origin]['name']} ({origin}) -> {nd[dest]['name']} ({dest})[/b]: best "
+              f"route through each gateway, minimising {objective}, scenario {sc.name}, "
+              f"cargo value {result.cargo_value_usd_per_teu:,.0f} USD/TEU")
+    t = Table(show_edge=False, title_justify="left",
+              title="switch = extra charge per TEU on the winner at which the gateway ties")
+    for label in ("gateway", "port", "USD/TEU", "days", "route ports", "US transit",
+                  "switch\nUSD/TEU", "switch\n% value", "note"):
+        t.add_column(label, justify="right" if label in ("USD/TEU", "days") or
+                     label.startswith("switch") else "left", no_wrap=label != "note")
+    rows = {r["gateway"]: r for r in result.thresholds()}
+    for c in result.corridors:
+        if c.route is None:
+            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{c.reason}[/dim]")
+            continue
+        tot = c.route.totals
+        us = "[red]in bond[/red]" if c.in_bond else ("[red]yes[/red]" if c.us_transit else "no")
+        note = " ".join(n for n in (
+            "through the US in bond" if c.in_bond else "",
+            "[yellow]hypothetical leg[/yellow]" if tot["hypothetical_services"] else "") if n)
+        win = result.best is c
+        r = rows.get(c.gateway)
+        t.add_row(f"[b]{c.gateway}[/b]" if win else c.gateway, c.gateway_port or "-",
+                  f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", " > ".join(tot["ports"]), us,
+                  "[green]best[/green]" if win else _num(r["switch_usd_per_teu"], ",.0f"),
+                  "" if win else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
+    out.print(t)
+    st = Table(show_edge=False, title_justify="left",
+               title="Every scenario: winner, and switch USD/TEU per gateway (- = none)")
+    st.add_column("scenario")
+    st.add_column("best")
+    for c in result.corridors:
+        st.add_column(c.gateway, justify="right")
+    for o in (result, *others):
+        th = {r["gateway"]: r["switch_usd_per_teu"] for r in o.thresholds()}
+        st.add_row(o.scenario.name, "-" if o.best is None else o.best.gateway,
+                   *[("best" if o.best is not None and c.gateway == o.best.gateway
+                      else _num(th.get(c.gateway, float("nan")), ",.0f"))
+                     for c in o.corridors])
+    out.print()
+    out.print(st)
+    out.print("[dim]In bond = a Mexican box crossing the US by land to a non-US port; it is "
+              "US transit. Scenario charges apply to US-transit corridors (and port dwell to "
+              "routes through a congested port); they model policy risk, not current law."
+              "[/dim]")
 
 
 @app.command()
@@ -752,17 +979,30 @@ def report(
     cargo_value: CargoValue = None,
     strict_waters: Strict = False,
     scheduled_only: Scheduled = False,
+    with_corridors: Annotated[bool, typer.Option(
+        "--corridors/--no-corridors", help="Include the gateway corridor section.")] = True,
 ) -> None:
     """Write comparison.csv/.parquet, a self-contained report.html and map.png."""
     from routing.report import node_attributes, write_report
 
     graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    sections = []
+    if with_corridors:
+        from routing.corridors import CORRIDOR_SCENARIOS
+        from routing.report_corridors import corridor_results, corridor_section
+
+        progress("report: gateway corridors per pair and scenario...")
+        scs = [comp.scenario, *[n for n in CORRIDOR_SCENARIOS if n != comp.scenario.name]]
+        found = corridor_results(graph, comp.pairs, scs, comp.cargo_value,
+                                 allow_hypothetical=not scheduled_only,
+                                 strict_waters=strict_waters)
+        sections.append(corridor_section(found, node_attributes(graph), comp.names))
     progress("report: drawing maps...")
-    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph))
+    paths = write_report(comp, out_dir, node_attrs=node_attributes(graph), sections=sections)
     s = comp.summary()
-    out.print(f"wrote {', '.join(str(p) for p in paths.values())}")
+    out.print(f"wrote {esc(', '.join(str(p) for p in paths.values()))}")
     out.print(f"{s['pairs_us_free']} of {s['pairs']} pairs favour the US-free route under "
-              f"{comp.scenario.name}")
+              f"{esc(comp.scenario.name)}")
 
 
 @app.command()
@@ -870,6 +1110,31 @@ def sweep(
                   "routes.parquet, pairs.csv, policies.csv, sensitivity.csv, summary.html, PNGs)")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to bind (default loopback only).")]
+    = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="TCP port.")] = 8000,
+    cors_origin: Annotated[list[str] | None, typer.Option(
+        "--cors-origin", help="Allow this web origin to call the API (repeatable; none by "
+        "default).")] = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", min=0.1, max=600, help="Seconds one query may run before a 503.")] = 10.0,
+) -> None:
+    """The route planner's web page and JSON API (graph loaded once, read-only)."""
+    try:
+        from routing.web.server import serve as run_server
+    except ImportError as exc:
+        raise BypassError(f"bypass serve needs the web dependencies ({exc.name} is missing): "
+                          "pip install fastapi uvicorn") from exc
+
+    if state.data is not None:
+        _dataset()
+    progress("serve: loading the routing graph...")
+    run_server(host, port, state.data, cors_origins=cors_origin or (), timeout_s=timeout,
+               say=lambda m: err.print(m, highlight=False, markup=False))
+
+
 def write_table(frame, path: Path) -> None:
     """Write a DataFrame as CSV (or Parquet by extension), atomically."""
     from networks.export import write_frame
@@ -877,10 +1142,65 @@ def write_table(frame, path: Path) -> None:
     write_frame(frame, path)
 
 
+class _InvalidDataset(BypassError, ValueError):
+    """``data validate`` found problems (each already printed on its own line)."""
+
+
+#: Exit codes by error class, most specific first (the README documents them).
+#: Library errors carry none: mapping them to a process status is the CLI's job.
+EXIT_CODES: tuple[tuple[type[BaseException], int], ...] = (
+    (DatasetError, 2),
+    (DatasetErrors, 2),
+    (ScenarioError, 2),
+    (_InvalidDataset, 2),
+    (UnknownPlaceError, 3),
+    (InfeasibleError, 4),
+    (BypassError, 1),
+)
+
+
+def exit_code(exc: BaseException) -> int:
+    """The process exit status for an error (1 for any other ``BypassError``)."""
+    return next((code for cls, code in EXIT_CODES if isinstance(exc, cls)), 1)
+
+
+#: Options of the ``bypass`` callback that may also be written after the command.
+_GLOBAL_WITH_VALUE = ("--data",)
+_GLOBAL_FLAGS = ("--quiet",)
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Move ``--data DIR`` (and ``--quiet``) written after a command in front of it.
+
+    Why: the README says every command takes ``--data``, and people write
+    ``bypass route --data DIR ...``; click only accepts the callback's options
+    before the command name. Everything after a ``--`` is left alone.
+    """
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        if arg in _GLOBAL_WITH_VALUE and i + 1 < len(argv):
+            front += [arg, argv[i + 1]]
+            i += 2
+            continue
+        if any(arg.startswith(f"{opt}=") for opt in _GLOBAL_WITH_VALUE) or arg in _GLOBAL_FLAGS:
+            front.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def main(argv: list[str] | None = None) -> int:
     """Console entry point: run the app, turning errors into one line + exit code."""
+    argv = hoist_global_options(list(sys.argv[1:] if argv is None else argv))
     try:
-        app(args=argv, prog_name="bypass", standalone_mode=False)
+        rc = app(args=argv, prog_name="bypass", standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -896,17 +1216,37 @@ def main(argv: list[str] | None = None) -> int:
     except DatasetErrors as exc:
         more = " (run 'bypass data validate' for all)" if len(exc.problems) > 1 else ""
         sys.stderr.write(f"bypass: error: {exc}{more}\n")
-        return exc.exit_code
+        return exit_code(exc)
     except BypassError as exc:
         sys.stderr.write(f"bypass: error: {exc}\n")
-        return exc.exit_code
+        return exit_code(exc)
     except KeyboardInterrupt:
-        sys.stderr.write("bypass: interrupted\n")
-        return 130
+        return _interrupted()
     except BrokenPipeError:
         return 141
-    return 0
+    if rc == INTERRUPTED:  # typer turns Ctrl-C into exit code 130 and returns it
+        return _interrupted()
+    return rc if isinstance(rc, int) and not isinstance(rc, bool) else 0
+
+
+#: Exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+INTERRUPTED = 130
+
+
+def _interrupted() -> int:
+    """An interrupted run: say so, exit 130. Outputs are atomic, so none is half-written."""
+    sys.stderr.write("bypass: interrupted (no output was left half-written)\n")
+    return INTERRUPTED
+
+
+def run() -> None:
+    """``bypass`` / ``python -m routing.cli``: main() with Ctrl-C during start-up handled too."""
+    try:
+        code = main()
+    except KeyboardInterrupt:
+        code = _interrupted()
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -1,6 +1,8 @@
 """US-free vs through-the-US, for every hub and Asian port, under a tariff scenario.
 
-Routes are solved once per pair (``routing.query.compare_route``); scenarios
+Routes are solved once per pair, exactly as ``routing.query.compare_route``
+would, in bulk: one query and one shortest-path tree per origin and side
+(``compare_routes``; see docs/solvers.md); scenarios
 only re-price the route through the US (their charges are flat per route, see
 ``routing.scenarios``), so ``Comparison.under`` switches scenario without
 re-solving and every report shows exactly the routes the CLI shows.
@@ -24,9 +26,25 @@ from typing import Any
 import networkx as nx
 import pandas as pd
 
-from .query import compare_route, resolve_node
+from networks.errors import BypassError
+from networks.schema import MAX_CARGO_VALUE_USD_PER_TEU
+
+from .query import compare_routes, resolve_node
 from .results import Route
 from .scenarios import Scenario, load_scenario
+
+__all__ = [
+    "COLUMNS",
+    "Comparison",
+    "DEFAULT_CARGO_VALUE_USD_PER_TEU",
+    "SIDES",
+    "compare",
+    "default_destinations",
+    "default_origins",
+    "demand_by_pair",
+    "pair_row",
+    "scenario_summary",
+]
 
 #: Cargo value used when neither the demand table nor the caller gives one
 #: (ILLUSTRATIVE: the default demand table's assumed mid value).
@@ -262,10 +280,10 @@ def compare(
     ``demand`` (origin, destination, teu_per_year[, cargo_value_usd_per_teu])
     weights the volume shares. Other keyword arguments go to ``solve_route``.
     """
-    from networks.errors import BypassError
-
-    if cargo_value_usd_per_teu is not None and not cargo_value_usd_per_teu >= 0:
-        raise BypassError(f"cargo value must be >= 0 USD/TEU, got {cargo_value_usd_per_teu!r}")
+    top = MAX_CARGO_VALUE_USD_PER_TEU
+    if cargo_value_usd_per_teu is not None and not 0 <= cargo_value_usd_per_teu <= top:
+        raise BypassError(f"cargo value must be 0 .. {top:g} USD/TEU (a finite number), "
+                          f"got {cargo_value_usd_per_teu!r}")
     sc = load_scenario(scenario)
     os_ = [resolve_node(graph, o, "origin") for o in (origins or default_origins(graph))]
     ds = [resolve_node(graph, d, "destination")
@@ -277,7 +295,7 @@ def compare(
     teu, values = demand_by_pair(demand)
     cargo = {p: float(cargo_value_usd_per_teu) if cargo_value_usd_per_teu is not None
              else values.get(p, DEFAULT_CARGO_VALUE_USD_PER_TEU) for p in pairs}
-    routes = {p: compare_route(graph, p[0], p[1], **route_kwargs) for p in pairs}
+    routes = compare_routes(graph, pairs, **route_kwargs)
     names = {n: str(graph.nodes[n].get("name", n)) for n in (*os_, *ds)}
     return Comparison(pairs=pairs, routes=routes, scenario=sc, cargo_value=cargo,
                       teu_per_year={p: teu[p] for p in pairs if p in teu}, names=names,

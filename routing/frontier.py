@@ -15,28 +15,31 @@ from typing import Any
 
 import networkx as nx
 
+from .options import RouteOptions
 from .query import build_query, build_route, diagnose, run_labels
 from .results import Frontier
+
+__all__ = ["frontier"]
 
 
 def frontier(
     graph: nx.MultiDiGraph,
     origin: str,
     destination: str,
-    *,
-    allow_us: bool = False,
-    require_us: bool = False,
+    options: RouteOptions | None = None,
+    /,
     **constraints: Any,
 ) -> Frontier:
     """Every non-dominated (total cost, total time) route, cheapest first.
 
-    Takes the filters and constraints of ``solve_route`` (``max_days`` and
-    ``max_cost`` cut the frontier; ``objective`` is ignored). Raises
-    ``InfeasibleError`` when no route satisfies the constraints.
+    Takes the options of ``solve_route`` (a :class:`RouteOptions` and/or
+    keyword arguments; ``max_days`` and ``max_cost`` cut the frontier;
+    ``objective`` is ignored). Raises ``InfeasibleError`` when no route
+    satisfies the constraints.
     """
     constraints.pop("objective", None)
-    q = build_query(graph, origin, destination, allow_us=allow_us, require_us=require_us,
-                    **constraints)
+    opts = RouteOptions.of(options, **constraints).replace(objective="cost")
+    q = build_query(graph, origin, destination, opts)
     found = run_labels(q, ("cost", "time"), mode="pareto")
     if not found:
         raise diagnose(q)

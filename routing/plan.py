@@ -34,9 +34,15 @@ from scipy.sparse.csgraph import dijkstra
 from networks.errors import BypassError
 
 from . import solver
-from .query import Query, build_query, build_route
+from .query import Query, alternatives, build_query, build_route
 from .results import CapacityUse, Plan, PlanFlow, PlanFrontier
 from .solver import SCALE
+
+__all__ = [
+    "DEFAULT_UNSERVED_PENALTY",
+    "plan",
+    "plan_frontier",
+]
 
 #: Default penalty for a TEU/yr of demand left unserved; far above any route cost.
 DEFAULT_UNSERVED_PENALTY = 20_000.0
@@ -272,8 +278,6 @@ class _Model:
 
     def seed(self, candidates_per_pair: int, kwargs: dict[str, Any]) -> None:
         """Initial columns: the cheapest route of each pair, or k port-diverse ones."""
-        from .query import alternatives
-
         if candidates_per_pair <= 1:
             return  # the first pricing round (all duals zero but demand) finds them
         for p, (o, d, dem) in enumerate(self.pairs):
@@ -389,3 +393,80 @@ def plan_frontier(
         if not (unique and same(p, unique[-1])):
             unique.append(p)
     return PlanFrontier(tuple(unique))
+
+
+# --------------------------------------------------------------------------- corridors
+
+
+def volume_by_corridor(graph: nx.MultiDiGraph, result: Plan) -> pd.DataFrame:
+    """Yearly TEU of a plan per gateway family (``routing.corridors``), plus the rest.
+
+    One row per family in ``FAMILY_NAMES`` order, then ``other`` (routes that
+    board outside the five regions or lack their family's shape) and
+    ``unserved``. ``gateway_ports`` lists each boarding port's TEU/yr;
+    ``hypothetical_teu_per_year`` is volume on sea legs with no scheduled service.
+    """
+    from .corridors import FAMILY_NAMES, gateway_family, gateway_port
+
+    names = [*FAMILY_NAMES, "other"]
+    teu = dict.fromkeys(names, 0.0)
+    usd = dict.fromkeys(names, 0.0)
+    hyp = dict.fromkeys(names, 0.0)
+    ports: dict[str, dict[str, float]] = {n: {} for n in names}
+    for f in result.flows:
+        fam = gateway_family(graph, f.route) or "other"
+        teu[fam] += f.teu_per_year
+        usd[fam] += f.teu_per_year * f.route.cost_usd_per_teu
+        if f.route.totals["hypothetical_services"]:
+            hyp[fam] += f.teu_per_year
+        gw = gateway_port(graph, f.route) or "-"
+        ports[fam][gw] = ports[fam].get(gw, 0.0) + f.teu_per_year
+    total = float(sum(result.demand.values()))
+    rows = []
+    for n in names:
+        rows.append({
+            "gateway": n, "teu_per_year": teu[n],
+            "share_of_demand": teu[n] / total if total > 0 else float("nan"),
+            "transport_usd_per_teu": usd[n] / teu[n] if teu[n] > 0 else float("nan"),
+            "hypothetical_teu_per_year": hyp[n],
+            "gateway_ports": ", ".join(f"{p} {v:,.0f}" for p, v in
+                                       sorted(ports[n].items(), key=lambda t: (-t[1], t[0]))),
+        })
+    unserved = float(sum(result.unserved.values()))
+    rows.append({"gateway": "unserved", "teu_per_year": unserved,
+                 "share_of_demand": unserved / total if total > 0 else float("nan"),
+                 "transport_usd_per_teu": float("nan"), "hypothetical_teu_per_year": 0.0,
+                 "gateway_ports": ""})
+    return pd.DataFrame(rows)
+
+
+def corridor_stress(
+    graph: nx.MultiDiGraph,
+    demand: pd.DataFrame,
+    factors: Iterable[float] = (1.0, 1.5, 2.0),
+    **kwargs: Any,
+) -> pd.DataFrame:
+    """Volume per gateway family as demand grows, without and with US transit.
+
+    For each demand multiplier and side (``us_free``: no US transit;
+    ``us_allowed``), solves the capacitated plan and reports
+    ``volume_by_corridor`` plus the capacities that bind (``binding``, with
+    shadow prices). Shows whether, and from which multiplier, volume
+    overflows from the Mexican gateways into Canadian or US ones. Other
+    keyword arguments go to ``plan``.
+    """
+    frames = []
+    for factor in factors:
+        if not (factor > 0 and np.isfinite(factor)):
+            raise BypassError(f"demand multiplier must be a positive number, got {factor!r}")
+        scaled = demand.copy()
+        scaled["teu_per_year"] = pd.to_numeric(scaled["teu_per_year"]) * float(factor)
+        for side, allow in (("us_free", False), ("us_allowed", True)):
+            p = plan(graph, scaled, allow_us=allow, **kwargs)
+            binding = "; ".join(f"{c.id} ({c.shadow_price_usd_per_teu:,.0f} USD/TEU)"
+                                for c in p.binding)
+            frames.append(volume_by_corridor(graph, p).assign(
+                demand_factor=float(factor), side=side, binding=binding))
+    out = pd.concat(frames, ignore_index=True)
+    first = ["demand_factor", "side", "gateway"]
+    return out[first + [c for c in out.columns if c not in first]]

@@ -1,16 +1,18 @@
 """Route queries: one best route, k alternatives, and the US-free vs via-US pair.
 
-Unconstrained queries (objective only, with filters) go to OR-Tools min-cost
-flow on the compiled graph, and so does "via the US" alone (two-layer graph,
-label search only when that walk repeats a node); anything with a budget, required nodes or a
-transshipment limit goes to the exact label search (see ``routing.solver``).
+Queries without a resource limit (objective, filters, "via the US", required
+nodes) go to exact shortest-path trees on the compiled graph and their joins
+(``routing.trees``; the label search only when the best walk repeats a node);
+a budget or transshipment limit goes to the exact label search (see
+``routing.solver``), which carries a work budget ("query too hard").
+See docs/solvers.md.
 Filters (US, countries, avoided nodes and modes) are views of the graph, so a
 US-free answer cannot contain a US arc whatever the prices are.
 """
 
 from __future__ import annotations
 
-import difflib
+import copy
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -18,13 +20,25 @@ from typing import Any
 
 import networkx as nx
 
-from networks.errors import BypassError, InfeasibleError, UnknownPlaceError
+from networks.errors import InfeasibleError, QueryError
+from networks.places import resolve_place
 
-from . import solver
-from .results import Leg, Route
+from . import solver, trees
+from .options import Objective, RouteOptions
+from .results import Leg, Route, RouteComparison
 from .solver import SCALE, Compiled, Filter, Weights
 
-Objective = str | Mapping[str, float]
+__all__ = [
+    "SIDE_FILTERS",
+    "Objective",
+    "RouteOptions",
+    "alternatives",
+    "build_query",
+    "compare_route",
+    "compare_routes",
+    "resolve_node",
+    "solve_route",
+]
 
 
 @dataclass(frozen=True)
@@ -71,17 +85,11 @@ class Query:
 
 
 def resolve_node(graph: nx.MultiDiGraph, node_id: str, what: str = "place") -> str:
-    """Return ``node_id`` if it is in the graph, else raise with close matches."""
-    if node_id in graph:
-        return node_id
-    ids = [str(n) for n in graph.nodes]
-    names = {str(d.get("name", "")).lower(): str(n) for n, d in graph.nodes(data=True)}
-    query = str(node_id)
-    hits = difflib.get_close_matches(query.upper(), ids, n=5, cutoff=0.6)
-    for name in difflib.get_close_matches(query.lower(), list(names), n=5, cutoff=0.6):
-        if names[name] not in hits:
-            hits.append(names[name])
-    raise UnknownPlaceError(query, sorted(hits[:5]), kind=what)
+    """The graph node a place id or name designates (see :func:`resolve_place`).
+
+    A border crossing resolves to its first side node (sorted).
+    """
+    return resolve_place(graph, node_id, what=what)[0]
 
 
 def _micro_limit(value: float) -> int:
@@ -90,77 +98,81 @@ def _micro_limit(value: float) -> int:
     return int(round(scaled)) if math.isfinite(scaled) else 2**63
 
 
+def check_countries(graph: nx.MultiDiGraph, countries: Sequence[str]) -> None:
+    """Every avoided country must be a real ISO 3166 alpha-3 code.
+
+    Why: a typo (``--avoid-country ZZZ``) would otherwise avoid nothing and
+    answer as if the constraint held.
+    """
+    if not countries:
+        return
+    import difflib
+
+    from networks import geography
+
+    known = {geography._fold(c) for c in geography.countries()["iso3"]}
+    for _, d in graph.nodes(data=True):
+        known.update(d.get("countries", ()) or ())
+        if d.get("country"):
+            known.add(d["country"])
+    for c in countries:
+        if c not in known:
+            near = [k for k in sorted(known) if k[:2] == c[:2]]
+            near = list(dict.fromkeys(
+                near + difflib.get_close_matches(c, sorted(known), n=3, cutoff=0.6)))[:3]
+            hint = f"; did you mean {', '.join(near)}?" if near else ""
+            raise QueryError(f"avoid_countries {c!r}: not an ISO 3166 alpha-3 country "
+                              f"code{hint}")
+
+
 def build_query(
     graph: nx.MultiDiGraph,
     origin: str,
     destination: str,
-    *,
-    objective: Objective = "cost",
-    allow_us: bool = False,
-    require_us: bool = False,
-    strict_waters: bool = False,
-    avoid_countries: Iterable[str] = (),
-    max_days: float | None = None,
-    max_cost: float | None = None,
-    via: Iterable[str] = (),
-    avoid: Iterable[str] = (),
-    avoid_modes: Iterable[str] = (),
-    max_transshipments: int | None = None,
-    scheduled_only: bool = False,
-    no_return_from_us: bool = False,
+    options: RouteOptions | None = None,
+    /,
+    **kwargs: Any,
 ) -> Query:
-    """Validate arguments, resolve ids and build the filtered view of the graph.
+    """Resolve places and build the filtered view of the graph for one query.
 
-    ``require_us`` implies that US arcs are allowed (it asks for them).
+    ``options`` (a :class:`RouteOptions`) and/or the keyword arguments of
+    ``solve_route``; ``require_us`` implies that US arcs are allowed.
     """
+    opts = RouteOptions.of(options, **kwargs)
+    check_countries(graph, opts.avoid_countries)
     c = solver.compile_graph(graph)
-    o = c.index[resolve_node(graph, origin, "origin")]
-    d = c.index[resolve_node(graph, destination, "destination")]
+    o = c.index[resolve_place(graph, origin, what="origin")[0]]
+    d = c.index[resolve_place(graph, destination, what="destination")[0]]
     if o == d:
-        raise BypassError(f"origin and destination are the same node {origin!r}")
-    via_ids = tuple(dict.fromkeys(c.index[resolve_node(graph, v, "via node")] for v in via))
-    avoid_ids = frozenset(c.index[resolve_node(graph, v, "avoided node")] for v in avoid)
-    for name, value in (("max_days", max_days), ("max_cost", max_cost)):
-        if value is not None and not (value >= 0 and math.isfinite(value)):
-            raise BypassError(f"{name} must be a finite non-negative number, got {value!r}")
-    if max_transshipments is not None and max_transshipments < 0:
-        raise BypassError(f"max_transshipments must be >= 0, got {max_transshipments!r}")
-    constraints = {
-        "objective": objective if isinstance(objective, str) else dict(objective),
-        "allow_us": bool(allow_us or require_us),
-        "require_us": bool(require_us),
-        "strict_waters": bool(strict_waters),
-        "avoid_countries": sorted(avoid_countries),
-        "max_days": max_days,
-        "max_cost": max_cost,
-        "via": list(dict.fromkeys(via)),
-        "avoid": sorted(avoid),
-        "avoid_modes": sorted(avoid_modes),
-        "max_transshipments": max_transshipments,
-        "scheduled_only": bool(scheduled_only),
-        "no_return_from_us": bool(no_return_from_us),
-    }
+        raise QueryError(f"origin and destination are the same node {c.nodes[o]!r}")
+    # A border crossing as a via is its first side node; avoided, both sides.
+    via_ids = tuple(dict.fromkeys(
+        c.index[resolve_place(graph, v, what="via place")[0]] for v in opts.via))
+    avoid_ids = frozenset(c.index[n] for v in opts.avoid
+                          for n in resolve_place(graph, v, what="avoided place"))
+    allow_us = opts.allow_us or opts.require_us
+    constraints = opts.to_dict()
     # A route "through the US" for comparison leaves its origin country for good:
     # no arc from a US node back into it.
-    reentry = (c.node_countries[o] - {"USA"}) if no_return_from_us and not c.node_us[o] \
+    reentry = (c.node_countries[o] - {"USA"}) if opts.no_return_from_us and not c.node_us[o] \
         else frozenset()
     f = Filter(
-        forbid_us=not (allow_us or require_us),
-        strict=bool(strict_waters),
-        avoid_countries=frozenset(avoid_countries),
+        forbid_us=not allow_us,
+        strict=opts.strict_waters,
+        avoid_countries=frozenset(opts.avoid_countries),
         avoid_nodes=avoid_ids,
-        avoid_modes=frozenset(avoid_modes),
-        scheduled_only=bool(scheduled_only),
+        avoid_modes=frozenset(opts.avoid_modes),
+        scheduled_only=opts.scheduled_only,
         no_reentry_from_us=frozenset(reentry),
     )
     q = Query(
         graph=graph, c=c, origin=o, dest=d, filter=f,
-        weights=solver.objective_arrays(c, solver.objective_weights(objective)),
+        weights=solver.objective_arrays(c, solver.objective_weights(opts.objective)),
         via=tuple(v for v in via_ids if v not in (o, d)),
-        require_us=bool(require_us),
-        max_time_u=None if max_days is None else _micro_limit(max_days * 24),
-        max_cost_u=None if max_cost is None else _micro_limit(max_cost),
-        max_sea=None if max_transshipments is None else max_transshipments + 1,
+        require_us=opts.require_us,
+        max_time_u=None if opts.max_days is None else _micro_limit(opts.max_days * 24),
+        max_cost_u=None if opts.max_cost is None else _micro_limit(opts.max_cost),
+        max_sea=None if opts.max_transshipments is None else opts.max_transshipments + 1,
         constraints=constraints,
     )
     for v in (o, d, *via_ids):
@@ -207,11 +219,25 @@ def limits_of(q: Query) -> dict[str, int]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def _via_bound(q: Query, name: str) -> dict[int, tuple[list[int | None], int | None]]:
+    """Per required node: every node's distance to it, and its distance to the destination."""
+    out: dict[int, tuple[list[int | None], int | None]] = {}
+    for v in q.via:
+        to = _bound(replace(q, dest=v), name)
+        out[v] = (to, _bound(q, name)[v])
+    return out
+
+
 def run_labels(
     q: Query, lead: Sequence[str], mode: str = "best", k: int = 1,
-    class_nodes: frozenset[int] = frozenset(),
+    class_nodes: frozenset[int] = frozenset(), upper: int | None = None,
 ) -> list[solver.LabelResult]:
-    """Label search with ``lead`` criteria first, then every constrained resource."""
+    """Label search with ``lead`` criteria first, then every constrained resource.
+
+    ``upper``: a known achievable value of the first criterion (a bound that
+    prunes, from ``trees.best_join``). Raises ``QueryTooHardError`` (naming the
+    query) when the search exceeds its work budget.
+    """
     limits = limits_of(q)
     columns = tuple(lead) + tuple(r for r in limits if r not in lead)
     wkey = q.weights.key if "obj" in columns else None
@@ -219,11 +245,19 @@ def run_labels(
     lbs = [_bound(q, n) for n in columns]
     pre = [_layered_bound(q, n) for n in columns] if q.require_us else None
     via_bits = {v: 1 << i for i, v in enumerate(q.via)}
-    return solver.label_search(
-        adj, q.origin, q.dest, lbs=lbs, limits=[limits.get(n) for n in columns], pre_us_lbs=pre,
-        via_bits=via_bits, require_us=q.require_us,
-        us_arcs=solver.arc_us(q.c, q.filter.strict), class_nodes=class_nodes, mode=mode, k=k,
-    )
+    via_lbs = [_via_bound(q, n) for n in columns] if q.via else None
+    lims = [limits.get(n) for n in columns]
+    if upper is not None:
+        lims[0] = upper if lims[0] is None else min(lims[0], upper)
+    try:
+        return solver.label_search(
+            adj, q.origin, q.dest, lbs=lbs, limits=lims, pre_us_lbs=pre,
+            via_bits=via_bits, require_us=q.require_us,
+            us_arcs=solver.arc_us(q.c, q.filter.strict), class_nodes=class_nodes, mode=mode,
+            k=k, via_lbs=via_lbs,
+        )
+    except solver.QueryTooHardError as err:
+        raise solver.QueryTooHardError(f"{err} [{q.scope}route {q.where()}]") from None
 
 
 def _fmt_limit(resource: str, value: int) -> str:
@@ -246,13 +280,27 @@ _LIMIT_FIELD = {"time": "max_time_u", "cost": "max_cost_u", "sea": "max_sea"}
 _CONSTRAINT_NAME = {"time": "max_days", "cost": "max_cost", "sea": "max_transshipments"}
 
 
+def _exists(q: Query) -> bool:
+    """Whether any route satisfies ``q`` (trees when they can tell, else the label search)."""
+    if _joinable(q):
+        try:
+            join = trees.best_join(q.c, q.weights, q.filter, q.origin, q.dest, q.via,
+                                   q.require_us)
+        except trees.InexactError:
+            join = None
+        if join is not None and (join.certain or join.upper is not None):
+            return join.arcs is not None or join.upper is not None
+    return bool(run_labels(q, ("obj",)))
+
+
 def diagnose(q: Query) -> InfeasibleError:
     """Name the binding constraint and the best value achievable without it."""
     limits = limits_of(q)
     for res in ("time", "cost", "sea"):
         if res not in limits:
             continue
-        relaxed = replace(q, **{_LIMIT_FIELD[res]: None})
+        unlimited: dict[str, Any] = {_LIMIT_FIELD[res]: None}
+        relaxed = replace(q, **unlimited)
         found = run_labels(relaxed, (res,))
         if found:
             best = found[0].vec[0]
@@ -266,12 +314,12 @@ def diagnose(q: Query) -> InfeasibleError:
     bare = replace(q, max_time_u=None, max_cost_u=None, max_sea=None)
     if q.filter.forbid_us:
         with_us = replace(bare, filter=replace(q.filter, forbid_us=False))
-        if run_labels(with_us, ("obj",)):
+        if _exists(with_us):
             return InfeasibleError(
                 f"no US-free route {q.where()}; every route transits the United States",
                 constraint="allow_us", best=None,
             )
-    if q.via and not run_labels(replace(bare, via=()), ("obj",)):
+    if q.via and not _exists(replace(bare, via=())):
         return InfeasibleError(f"no {q.scope}route {q.where()}", constraint="network", best=None)
     constraint = "via" if q.via else ("require_us" if q.require_us else "network")
     return InfeasibleError(f"no {q.scope}route {q.where()}", constraint=constraint, best=None)
@@ -281,52 +329,82 @@ def diagnose(q: Query) -> InfeasibleError:
 
 
 def build_route(q: Query, arcs: Sequence[int]) -> Route:
-    """Turn arc ids into a Route with legs read from the original graph."""
-    c, g = q.c, q.graph
+    """Turn arc ids into a Route with legs read from the original graph.
+
+    Legs are immutable, so each arc's Leg is built once per compiled graph and
+    US rule and shared by every route that travels it (bulk comparisons build
+    thousands of routes from a few hundred arcs).
+    """
+    strict = q.filter.strict
+    made = q.c.cache.get_or(("legs", strict), dict)
     legs = []
     for a in arcs:
-        u, v, key = c.nodes[c.tail[a]], c.nodes[c.head[a]], c.keys[a]
-        e = g[u][v][key]
-        waters = e.get("us_waters_nm") or {}
-        sea = e.get("mode") == "sea"
-        legs.append(
-            Leg(
-                mode=str(e.get("mode", "")),
-                kind=str(e.get("kind", "")),
-                from_id=u,
-                to_id=v,
-                from_name=c.name[c.tail[a]],
-                to_name=c.name[c.head[a]],
-                distance_km=float(e.get("distance_km", 0.0) or 0.0),
-                time_h=float(c.time[a]),
-                cost_usd_per_teu=float(c.cost[a]),
-                co2_kg_per_teu=float(c.co2[a]),
-                us_transit=bool(solver.arc_us(c, q.filter.strict)[a]),
-                us_waters_nm={"territorial": float(waters.get("territorial", 0.0)),
-                              "eez": float(waters.get("eez", 0.0))},
-                distance_nm=float(e["distance_nm"]) if sea and "distance_nm" in e else None,
-                service=e.get("service") if sea else None,
-                geometry=e.get("geometry"),
-                key=str(key),
-                from_kind=c.kind[c.tail[a]],
-                to_kind=c.kind[c.head[a]],
-            )
-        )
+        leg = made.get(a)
+        if leg is None:
+            leg = made[a] = _make_leg(q, a)
+        legs.append(leg)
+    c = q.c
     return Route(c.nodes[q.origin], c.nodes[q.dest], tuple(legs), dict(q.constraints))
 
 
+def _make_leg(q: Query, a: int) -> Leg:
+    """The Leg of compiled arc ``a`` under the query's US rule."""
+    c, g = q.c, q.graph
+    u, v, key = c.nodes[c.tail[a]], c.nodes[c.head[a]], c.keys[a]
+    e = g[u][v][key]
+    waters = e.get("us_waters_nm") or {}
+    sea = e.get("mode") == "sea"
+    return Leg(
+        mode=str(e.get("mode", "")),
+        kind=str(e.get("kind", "")),
+        from_id=u,
+        to_id=v,
+        from_name=c.name[c.tail[a]],
+        to_name=c.name[c.head[a]],
+        distance_km=float(e.get("distance_km", 0.0) or 0.0),
+        time_h=float(c.time[a]),
+        cost_usd_per_teu=float(c.cost[a]),
+        co2_kg_per_teu=float(c.co2[a]),
+        us_transit=bool(solver.arc_us(c, q.filter.strict)[a]),
+        us_waters_nm={"territorial": float(waters.get("territorial", 0.0)),
+                      "eez": float(waters.get("eez", 0.0))},
+        distance_nm=float(e["distance_nm"]) if sea and "distance_nm" in e else None,
+        service=e.get("service") if sea else None,
+        geometry=e.get("geometry"),
+        key=str(key),
+        from_kind=c.kind[c.tail[a]],
+        to_kind=c.kind[c.head[a]],
+    )
+
+
+def _joinable(q: Query) -> bool:
+    """No resource limit: shortest-path trees (and their joins) answer the query."""
+    return (q.max_time_u is None and q.max_cost_u is None and q.max_sea is None
+            and len(q.via) <= trees.MAX_JOIN_VIAS)
+
+
 def best_arcs(q: Query) -> list[int]:
-    """Arcs of the optimal route of a query, or raise InfeasibleError."""
-    if q.unconstrained:
-        arcs = solver.shortest_path(q.c, q.weights, q.filter, q.origin, q.dest)
-        if arcs is None:
-            raise diagnose(q)
-        return arcs
-    if q.layered:
-        arcs = solver.simple_layered_path(q.c, q.weights, q.filter, q.origin, q.dest)
-        if arcs is not None:
-            return arcs
-    found = run_labels(q, ("obj",))
+    """Arcs of the optimal route of a query, or raise InfeasibleError.
+
+    Trees first (``routing.trees``: exact, milliseconds); the label search
+    only when a resource limit applies or the trees' best walk repeats a node,
+    bounded then by the best simple route the trees found.
+    """
+    upper = None
+    if _joinable(q):
+        try:
+            join = trees.best_join(q.c, q.weights, q.filter, q.origin, q.dest, q.via,
+                                   q.require_us)
+        except trees.InexactError:
+            join = None
+        if join is not None:
+            if join.arcs is not None:
+                return join.arcs
+            if join.bound is None:
+                raise diagnose(q)
+            if join.upper is not None:
+                upper = join.upper[0] * q.weights.k + join.upper[1]
+    found = run_labels(q, ("obj",), upper=upper)
     if not found:
         raise diagnose(q)
     return list(found[0].arcs)
@@ -336,56 +414,78 @@ def solve_route(
     graph: nx.MultiDiGraph,
     origin: str,
     destination: str,
-    *,
-    objective: Objective = "cost",
-    allow_us: bool = False,
-    require_us: bool = False,
-    strict_waters: bool = False,
-    avoid_countries: Iterable[str] = (),
-    max_days: float | None = None,
-    max_cost: float | None = None,
-    via: Iterable[str] = (),
-    avoid: Iterable[str] = (),
-    avoid_modes: Iterable[str] = (),
-    max_transshipments: int | None = None,
-    scheduled_only: bool = False,
-    no_return_from_us: bool = False,
+    options: RouteOptions | None = None,
+    /,
+    **kwargs: Any,
 ) -> Route:
-    """The best route for ``objective`` under the filters and constraints.
+    """The best route for the objective under the filters and constraints.
 
-    ``objective``: ``"cost"``, ``"time"``, ``"co2"`` or a dict of weights in
-    USD per unit (``{"cost": 1, "time": 20}`` values an hour at 20 USD).
-    ``allow_us=False`` removes every US arc and node before solving;
-    ``require_us=True`` returns the best route that uses at least one;
-    ``no_return_from_us`` forbids coming back into the origin country from
-    the US (the "through the US" comparison uses both).
-    ``scheduled_only`` leaves out sea legs with no scheduled liner service.
-    Raises ``UnknownPlaceError`` for unknown ids and ``InfeasibleError``
-    (naming the binding constraint and the best reachable value) if no route
-    satisfies the query.
+    Why: the one question bypass answers, as a function; every other query
+    (comparison, alternatives, frontier, plan) is built from the same parts.
+
+    Parameters
+    ----------
+    graph : networkx.MultiDiGraph
+        The routing graph (``load_graph()``); edits to it are seen by the
+        next query.
+    origin, destination : str
+        Node ids or place names, accent-insensitive (``"monterrey"``,
+        ``"lazaro cardenas"``, ``"CNSHA"``).
+    options : RouteOptions, optional
+        The query options; or give them as keyword arguments
+        (``objective="time"``, ``allow_us=True``, ``max_days=25``,
+        ``via=["MXLZC"]``, ``avoid=["NLD-LRD"]``...; see :class:`RouteOptions`).
+
+    Returns
+    -------
+    Route
+        Legs read from the graph, totals, and the options it was solved under.
+
+    Raises
+    ------
+    UnknownPlaceError
+        For a place that does not resolve (with suggestions).
+    InfeasibleError
+        When no route satisfies the query; names the binding constraint and
+        the best value reachable without it.
+    QueryError
+        For invalid options.
     """
-    q = build_query(
-        graph, origin, destination, objective=objective, allow_us=allow_us,
-        require_us=require_us, strict_waters=strict_waters, avoid_countries=avoid_countries,
-        max_days=max_days, max_cost=max_cost, via=via, avoid=avoid, avoid_modes=avoid_modes,
-        max_transshipments=max_transshipments, scheduled_only=scheduled_only,
-        no_return_from_us=no_return_from_us,
-    )
+    q = build_query(graph, origin, destination, options, **kwargs)
     return build_route(q, best_arcs(q))
 
 
 def alternatives(
-    graph: nx.MultiDiGraph, origin: str, destination: str, k: int, **kwargs: Any
+    graph: nx.MultiDiGraph, origin: str, destination: str, k: int,
+    options: RouteOptions | None = None, /, **kwargs: Any,
 ) -> list[Route]:
     """Up to ``k`` routes, best first, each with a different set of ports and borders.
 
-    Route i is the best route whose set of port/border nodes differs from
-    those of routes 1..i-1 (exact: one label search whose states carry that
-    set). Takes the keyword arguments of ``solve_route``.
+    Why: a planner wants the next-best *different* way (another port, another
+    crossing), not the same corridor with a detour. Route i is the best route
+    whose set of port/border nodes differs from those of routes 1..i-1 (exact:
+    one label search whose states carry that set).
+
+    Parameters
+    ----------
+    graph, origin, destination, options, **kwargs
+        As for :func:`solve_route`.
+    k : int
+        How many routes at most.
+
+    Returns
+    -------
+    list of Route
+        Best first; fewer than ``k`` when fewer distinct port/border sets exist.
+
+    Raises
+    ------
+    InfeasibleError
+        When no route satisfies the query.
     """
     if k < 1:
         return []
-    q = build_query(graph, origin, destination, **kwargs)
+    q = build_query(graph, origin, destination, options, **kwargs)
     classes = frozenset(i for i, kind in enumerate(q.c.kind) if kind in ("port", "border"))
     found = run_labels(q, ("obj",), mode="classes", k=k, class_nodes=classes)
     if not found:
@@ -396,24 +496,97 @@ def alternatives(
 #: The two sides every comparison puts next to each other, as solver filters:
 #: no US arc at all, and at least one US arc without looping back home.
 SIDE_FILTERS: tuple[tuple[str, dict[str, bool]], ...] = (
-    ("us_free", {"allow_us": False}),
+    ("us_free", {"allow_us": False, "require_us": False}),
     ("via_us", {"require_us": True, "no_return_from_us": True}),
 )
 
 
 def compare_route(
-    graph: nx.MultiDiGraph, origin: str, destination: str, **kwargs: Any
-) -> dict[str, Any]:
+    graph: nx.MultiDiGraph, origin: str, destination: str,
+    options: RouteOptions | None = None, /, **kwargs: Any,
+) -> RouteComparison:
     """Best US-free route and best route through the US, side by side.
 
-    Returns ``{"us_free": Route|None, "via_us": Route|None, "reasons": {...}}``;
-    a missing side carries the InfeasibleError message under its name.
+    Parameters
+    ----------
+    graph, origin, destination, options, **kwargs
+        As for :func:`solve_route` (``allow_us`` and ``require_us`` are set
+        per side).
+
+    Returns
+    -------
+    RouteComparison
+        ``.us_free`` and ``.via_us`` (a ``Route`` or None), ``.reasons`` (why
+        a side is missing); ``result["us_free"]`` still works.
     """
-    kwargs = {k: v for k, v in kwargs.items() if k not in ("allow_us", "require_us")}
-    out: dict[str, Any] = {"us_free": None, "via_us": None, "reasons": {}}
+    opts = RouteOptions.of(options, **kwargs)
+    o = resolve_place(graph, origin, what="origin")[0]
+    d = resolve_place(graph, destination, what="destination")[0]
+    routes: dict[str, Route | None] = {"us_free": None, "via_us": None}
+    reasons: dict[str, str] = {}
     for side, extra in SIDE_FILTERS:
         try:
-            out[side] = solve_route(graph, origin, destination, **kwargs, **extra)
+            routes[side] = solve_route(graph, o, d, opts.replace(**extra))
         except InfeasibleError as err:
-            out["reasons"][side] = str(err)
+            reasons[side] = str(err)
+    return RouteComparison(o, d, routes["us_free"], routes["via_us"], reasons, opts)
+
+
+def compare_routes(
+    graph: nx.MultiDiGraph, pairs: Iterable[tuple[str, str]],
+    options: RouteOptions | None = None, /, **kwargs: Any,
+) -> dict[tuple[str, str], RouteComparison]:
+    """``compare_route`` for many pairs: one query build and one tree per origin and side.
+
+    Why: building and validating a query costs more than reading a route off
+    a cached shortest-path tree, and every pair of an origin shares its query
+    but for the destination. Each answer is exactly ``compare_route``'s (the
+    same trees; the per-pair path for anything unusual: required nodes, a
+    destination that is avoided, in the US or the origin itself).
+    """
+    opts = RouteOptions.of(options, **kwargs)
+    sides = [(side, opts.replace(**extra)) for side, extra in SIDE_FILTERS]
+    names: dict[tuple[str, str], str] = {}
+
+    def place(text: str, what: str) -> str:
+        if (text, what) not in names:
+            names[(text, what)] = resolve_place(graph, text, what=what)[0]
+        return names[(text, what)]
+
+    out: dict[tuple[str, str], RouteComparison] = {}
+    base: dict[tuple[str, int], Query | None] = {}
+    for pair in pairs:
+        o, d = place(pair[0], "origin"), place(pair[1], "destination")
+        routes: dict[str, Route | None] = {"us_free": None, "via_us": None}
+        reasons: dict[str, str] = {}
+        for i, (side, side_opts) in enumerate(sides):
+            try:
+                q = None
+                if not side_opts.via:
+                    if (o, i) not in base:
+                        base[(o, i)] = _origin_query(graph, o, side_opts)
+                    q0 = base[(o, i)]
+                    di = q0.c.index.get(d) if q0 is not None else None
+                    if q0 is not None and di is not None and di != q0.origin \
+                            and di not in q0.filter.avoid_nodes \
+                            and not (q0.filter.forbid_us and q0.c.node_us[di]):
+                        q = copy.copy(q0)  # dataclasses.replace re-runs __init__: slower
+                        object.__setattr__(q, "dest", di)
+                if q is None:
+                    q = build_query(graph, o, d, side_opts)
+                routes[side] = build_route(q, best_arcs(q))
+            except InfeasibleError as err:
+                reasons[side] = str(err)
+        out[pair] = RouteComparison(o, d, routes["us_free"], routes["via_us"], reasons, opts)
     return out
+
+
+def _origin_query(graph: nx.MultiDiGraph, origin: str, opts: RouteOptions) -> Query | None:
+    """A validated query from ``origin`` (to any other valid node), or None if none builds."""
+    for other in graph.nodes:
+        if other != origin:
+            try:
+                return build_query(graph, origin, str(other), opts)
+            except (InfeasibleError, QueryError):
+                continue
+    return None

@@ -31,12 +31,35 @@ import shapely
 from shapely.geometry import LineString, box, mapping
 
 from networks import geography
-from networks.atomic import write_atomic, write_text_atomic
+from networks.atomic import staged_folder, write_atomic, write_text_atomic
 from networks.errors import BypassError
 from networks.export import write_frame
 
 from .compare import SIDES, Comparison, scenario_summary
 from .scenarios import Scenario, builtin_scenarios
+
+__all__ = [
+    "ASSETS",
+    "BASEMAP_TOLERANCE_DEG",
+    "COLOURS",
+    "COUNTRY_FILL",
+    "LABELS",
+    "ROUTE_TOLERANCE_DEG",
+    "STATIC_CRS",
+    "STATIC_LON0",
+    "WEST",
+    "basemap_geojson",
+    "leaflet_css",
+    "leg_coords",
+    "map_data",
+    "node_attributes",
+    "render_html",
+    "scenario_chart_svg",
+    "split_at_meridian",
+    "static_map_figure",
+    "static_parts",
+    "write_report",
+]
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 
@@ -361,6 +384,25 @@ const fills = D.countryFill;
 L.geoJSON(D.basemap, {interactive:false, style: f => ({
   color:'#9a9a9a', weight:0.6, fillColor: fills[f.properties.iso3] || D.land,
   fillOpacity:1})}).addTo(map);
+// Every string from the data is text, never markup: tooltips and popups are DOM
+// nodes whose text is set with createTextNode (a port named like an HTML tag
+// shows those characters). Leaflet takes an element wherever it takes HTML.
+const BR = {br: true};
+const bold = text => ({bold: String(text)});
+function content(parts) {
+  const div = document.createElement('div');
+  for (const part of parts) {
+    if (part === BR) { div.appendChild(document.createElement('br')); continue; }
+    if (part !== null && typeof part === 'object') {
+      const b = document.createElement('b');
+      b.appendChild(document.createTextNode(part.bold));
+      div.appendChild(b);
+      continue;
+    }
+    div.appendChild(document.createTextNode(String(part)));
+  }
+  return div;
+}
 const layers = {};
 const all = L.featureGroup().addTo(map);
 const fmt = v => v.toLocaleString('en-US', {maximumFractionDigits:0});
@@ -376,22 +418,23 @@ for (const side of ['us_free', 'via_us']) {
       .pairs.push(r.pair); });
   }
   for (const [id, u] of Object.entries(users)) {
-    L.polyline(D.legs[id], style(side, u.hyp)).bindPopup('<b>' + D.labels[side] +
-      '</b> lane' + (u.hyp ? ' (hypothetical service)' : '') + ', best route of ' +
-      u.pairs.length + ' pair(s): ' + u.pairs.slice(0, 12).join(', ') +
-      (u.pairs.length > 12 ? ', ...' : '')).addTo(overview);
+    L.polyline(D.legs[id], style(side, u.hyp)).bindPopup(content([
+      bold(D.labels[side]), ' lane' + (u.hyp ? ' (hypothetical service)' : '') +
+      ', best route of ' + u.pairs.length + ' pair(s): ' + u.pairs.slice(0, 12).join(', ') +
+      (u.pairs.length > 12 ? ', ...' : '')])).addTo(overview);
   }
 }
 for (const side of ['us_free', 'via_us']) {
   for (const r of D.routes.filter(x => x.side === side)) {
     const g = L.featureGroup();
     r.legs.forEach((id, i) => L.polyline(D.legs[id], style(side, r.hypothetical[i])).addTo(g));
-    g.bindPopup('<b>' + r.pair + '</b> ' + D.labels[side] + '<br>' +
+    g.bindPopup(content([
+      bold(r.pair), ' ' + D.labels[side], BR,
       fmt(r.total_usd_per_teu) + ' USD/TEU' +
       (r.total_usd_per_teu !== r.transport_usd_per_teu ?
         ' (transport ' + fmt(r.transport_usd_per_teu) + ')' : '') +
-      ', ' + r.days.toFixed(1) + ' days, ' + fmt(r.co2_kg_per_teu) + ' kg CO2/TEU<br>' +
-      r.ports);
+      ', ' + r.days.toFixed(1) + ' days, ' + fmt(r.co2_kg_per_teu) + ' kg CO2/TEU', BR,
+      r.ports]));
     (layers[r.pair] = layers[r.pair] || []).push(g);
   }
 }
@@ -402,7 +445,7 @@ for (const p of D.places) {
   const us = p.country === 'USA';
   L.circleMarker([p.lat, p.lon], {radius: hub ? 4 : 5, weight: 1.5, color: '#222',
     fillColor: hub ? '#ffffff' : (us ? '#c62828' : '#1f4e79'), fillOpacity: 1})
-    .bindTooltip(p.name + ' (' + p.id + ')').addTo(places);
+    .bindTooltip(content([p.name + ' (' + p.id + ')'])).addTo(places);
 }
 const legend = L.control({position:'bottomleft'});
 legend.onAdd = function(){
@@ -449,8 +492,13 @@ document.body.dataset.mapReady = '1';
 
 
 def render_html(comparison: Comparison, summary: pd.DataFrame,
-                scenarios: Sequence[Scenario], node_attrs: dict[str, dict] | None = None) -> str:
-    """The whole report page as one self-contained HTML string."""
+                scenarios: Sequence[Scenario], node_attrs: dict[str, dict] | None = None,
+                extra: Sequence[tuple[str, str]] = ()) -> str:
+    """The whole report page as one self-contained HTML string.
+
+    ``extra``: (section HTML, script) pairs of other report modules (e.g.
+    ``routing.report_corridors``), placed before the footer and run last.
+    """
     s = comparison.summary()
     frame = comparison.frame
     sc = comparison.scenario
@@ -507,6 +555,7 @@ extra border delay h × V × r / 8760 + disruption probability × (C<sub>fallbac
 disruption delay days × V × r / 365).</p></section>
 <section id="table"><h2>All pairs ({len(frame)})</h2>
 <div class="tablewrap">{_pair_table(frame)}</div></section>
+{"".join(section for section, _ in extra)}
 <footer>Made with bypass. Map: Leaflet 1.9.4 (BSD-2-Clause, © Volodymyr Agafonkin,
 CloudMade), country outlines Natural Earth 1:10m (public domain), corridor geometry derived
 from © OpenStreetMap contributors (ODbL). This page loads nothing from the internet.</footer>
@@ -514,6 +563,7 @@ from © OpenStreetMap contributors (ODbL). This page loads nothing from the inte
 <script>window.BYPASS_DATA = {_script_json(data)};
 window.BYPASS_DATA.basemap = {basemap_geojson()};</script>
 <script>{_JS}</script>
+{"".join(f"<script>{script}</script>" for _, script in extra)}
 </body></html>
 """
     return page
@@ -661,30 +711,33 @@ def write_report(
     *,
     scenarios: Sequence[Scenario] | None = None,
     node_attrs: dict[str, dict] | None = None,
+    sections: Sequence[str] = (),
 ) -> dict[str, Path]:
     """Write comparison.csv, comparison.parquet, report.html and map.png into ``out_dir``.
 
-    Each file is written to a temporary name and renamed, so a failed run
-    leaves no partial file. ``scenarios`` (default: the shipped ones, plus the
-    comparison's own if it is not one of them) feed the scenario chart.
+    The four files are one unit: they are written into a staging folder beside
+    ``out_dir`` and swapped in together at the end, so a failed or interrupted
+    run leaves the previous report intact (never a new CSV beside an old map).
+    ``scenarios`` (default: the shipped ones, plus the comparison's own if it
+    is not one of them) feed the scenario chart. ``sections`` are extra HTML
+    sections already rendered (and escaped) by their own modules, such as the
+    corridor section of :mod:`routing.report_corridors`, placed before the footer.
     """
     out = Path(out_dir)
-    if out.exists() and not out.is_dir():
-        raise BypassError(f"{out}: not a folder")
-    out.mkdir(parents=True, exist_ok=True)
     scs = list(scenarios) if scenarios is not None else builtin_scenarios()
     if comparison.scenario.name not in {s.name for s in scs}:
         scs.append(comparison.scenario)
     summary = scenario_summary(comparison, scs)
-    paths = {name: out / name for name in
-             ("comparison.csv", "comparison.parquet", "report.html", "map.png")}
-    write_frame(comparison.frame, paths["comparison.csv"])
-    write_frame(comparison.frame, paths["comparison.parquet"])
-    page = render_html(comparison, summary, scs, node_attrs)
-    write_text_atomic(paths["report.html"], page)
-    fig = static_map_figure(comparison, node_attrs)
-    write_atomic(paths["map.png"], lambda tmp: fig.savefig(tmp, format="png"))
-    return paths
+    names = ("comparison.csv", "comparison.parquet", "report.html", "map.png")
+    extra = list(sections)  # pre-rendered, e.g. routing.report_corridors.corridor_section
+    with staged_folder(out) as staging:
+        write_frame(comparison.frame, staging / "comparison.csv")
+        write_frame(comparison.frame, staging / "comparison.parquet")
+        page = render_html(comparison, summary, scs, node_attrs, extra)
+        write_text_atomic(staging / "report.html", page)
+        fig = static_map_figure(comparison, node_attrs)
+        write_atomic(staging / "map.png", lambda tmp: fig.savefig(tmp, format="png"))
+    return {name: out / name for name in names}
 
 
 def node_attributes(graph) -> dict[str, dict]:

@@ -7,12 +7,18 @@ computed from the legs, never stored separately.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from .options import RouteOptions
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+__all__ = ["CapacityUse", "Frontier", "Leg", "Plan", "PlanFlow", "PlanFrontier", "Route",
+           "RouteComparison"]
 
 _NUMERIC = ("distance_km", "time_h", "cost_usd_per_teu", "co2_kg_per_teu")
 
@@ -142,6 +148,8 @@ class Route:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per leg; US waters split into two columns so the frame stays flat."""
+        import pandas as pd  # lazy: a route query needs no pandas
+
         rows = []
         for i, leg in enumerate(self.legs):
             d = leg.to_dict()
@@ -161,7 +169,7 @@ class Route:
 
     def to_geodataframe(self):
         """Legs with geometry in EPSG:4326, split at the antimeridian (maps, GPKG)."""
-        import geopandas as gpd
+        import geopandas as gpd  # lazy: geopandas costs a second to import
 
         from networks.geography import split_antimeridian
 
@@ -200,6 +208,8 @@ class Frontier:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per frontier point."""
+        import pandas as pd  # lazy: a route query needs no pandas
+
         rows = []
         for i, r in enumerate(self.points):
             t = r.totals
@@ -306,6 +316,8 @@ class Plan:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per (pair, route), plus one ``unserved`` row per pair that has some."""
+        import pandas as pd  # lazy: a route query needs no pandas
+
         rows = [
             {
                 "origin": f.origin,
@@ -331,6 +343,8 @@ class Plan:
 
     def capacities_frame(self) -> pd.DataFrame:
         """All capacitated nodes/edges with use and shadow price."""
+        import pandas as pd  # lazy: a route query needs no pandas
+
         return pd.DataFrame(
             [
                 {"kind": c.kind, "id": c.id, "capacity_teu_per_year": c.capacity_teu_per_year,
@@ -359,6 +373,8 @@ class PlanFrontier:
         ]}
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd  # lazy: a route query needs no pandas
+
         return pd.DataFrame(
             [{"point": i, "total_cost_usd": p.total_cost_usd,
               "transport_cost_usd": p.transport_cost_usd, "teu_hours": p.teu_hours,
@@ -367,3 +383,59 @@ class PlanFrontier:
             columns=["point", "total_cost_usd", "transport_cost_usd", "teu_hours",
                      "unserved_teu_per_year"],
         )
+
+
+@dataclass(frozen=True, eq=False)
+class RouteComparison(Mapping):
+    """The best US-free route beside the best route through the US, for one pair.
+
+    Why an object: attribute access (``.us_free``, ``.via_us``) and one JSON
+    shape (``to_dict``) for the CLI, the web and notebooks; it is also a
+    read-only mapping, so ``result["us_free"]`` keeps working.
+
+    Attributes
+    ----------
+    origin, destination : str
+        Resolved node ids.
+    us_free, via_us : Route or None
+        Each side, or None when no route exists (see ``reasons``).
+    reasons : dict
+        Side -> the ``InfeasibleError`` message explaining a missing side.
+    options : RouteOptions
+        The options both sides were solved under.
+    """
+
+    origin: str
+    destination: str
+    us_free: Route | None
+    via_us: Route | None
+    reasons: Mapping[str, str] = field(default_factory=dict)
+    options: RouteOptions = field(default_factory=RouteOptions)
+
+    _KEYS = ("us_free", "via_us", "reasons")
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._KEYS:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._KEYS)
+
+    def __len__(self) -> int:
+        return len(self._KEYS)
+
+    @property
+    def sides(self) -> dict[str, Route | None]:
+        """``{"us_free": ..., "via_us": ...}``."""
+        return {"us_free": self.us_free, "via_us": self.via_us}
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"from", "to", "us_free", "via_us", "reasons"}``: the ``route --json`` shape."""
+        return {
+            "from": self.origin,
+            "to": self.destination,
+            "us_free": None if self.us_free is None else self.us_free.to_dict(),
+            "via_us": None if self.via_us is None else self.via_us.to_dict(),
+            "reasons": dict(self.reasons),
+        }

@@ -20,6 +20,16 @@ box is re-shipped that way when the border closes; what was spent on the US
 route is treated as lost). A pair with no US-free route waits instead, so its
 fallback is the same US route. Every charge is flat per route through the US,
 so it never changes which US route is cheapest.
+
+Two optional tables serve the gateway corridors (``routing.corridors``) and
+are ignored by the two-sided comparison:
+
+* ``[policy] forbid_us_transit = true``: no route through the US is offered
+  at all (e.g. in-bond transit closed to Mexican goods).
+* ``[port_dwell]``: extra hours per box at a port (``MXZLO = 106.0``), valued
+  at the carrying cost, ``extra_h * V * r / 8760`` per TEU on every route
+  that passes the port; the corridors are re-solved with it, so a congested
+  gateway can lose its traffic to another port of the same family.
 """
 
 from __future__ import annotations
@@ -32,8 +42,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from networks.errors import BypassError
+from networks.errors import ScenarioError
 from networks.settings import DATA_DIR
+
+__all__ = [
+    "BUILTIN",
+    "DAYS_PER_YEAR",
+    "HOURS_PER_YEAR",
+    "SCENARIO_DIR",
+    "Scenario",
+    "Source",
+    "builtin_scenarios",
+    "load_scenario",
+    "parse_scenario",
+    "read_scenario",
+]
 
 #: Folder of the shipped scenario files.
 SCENARIO_DIR = DATA_DIR / "scenarios"
@@ -46,12 +69,6 @@ DAYS_PER_YEAR = 365.0
 
 _US_FIELDS = ("surcharge_usd_per_teu", "duty_pct_of_cargo_value", "extra_border_delay_h",
               "disruption_probability", "disruption_delay_days")
-
-
-class ScenarioError(BypassError):
-    """A scenario file that is missing, unreadable or out of range."""
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -81,7 +98,16 @@ class Scenario:
     disruption_probability: float = 0.0
     disruption_delay_days: float = 0.0
     carrying_cost_pct_per_year: float = 20.0
+    #: No route through the US is offered (corridors only; see module docstring).
+    forbid_us_transit: bool = False
+    #: Extra dwell hours per box at a port, as sorted (port id, hours) pairs.
+    port_extra_dwell_h: tuple[tuple[str, float], ...] = ()
     path: str | None = field(default=None, compare=False)
+
+    def port_dwell_usd_per_teu(self, hours: float, cargo_value_usd: float) -> float:
+        """Carrying cost of ``hours`` of extra dwell on one TEU of value ``cargo_value_usd``."""
+        return hours * self.carrying_cost_pct_per_year / 100.0 * cargo_value_usd \
+            / HOURS_PER_YEAR
 
     def charges(self, transport_usd: float, fallback_usd: float | None,
                 cargo_value_usd: float) -> dict[str, float]:
@@ -109,6 +135,8 @@ class Scenario:
             "sources": [s.to_dict() for s in self.sources],
             "us_transit": {k: getattr(self, k) for k in _US_FIELDS},
             "carrying_cost_pct_per_year": self.carrying_cost_pct_per_year,
+            "forbid_us_transit": self.forbid_us_transit,
+            "port_extra_dwell_h": dict(self.port_extra_dwell_h),
         }
 
 
@@ -155,6 +183,16 @@ def parse_scenario(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
         raise ScenarioError(f"{where}: unknown [us_transit] field {unknown[0]!r}; "
                             f"expected one of {', '.join(_US_FIELDS)}")
     valuation = raw.get("valuation", {})
+    policy = raw.get("policy", {})
+    if not isinstance(policy, Mapping) or set(policy) - {"forbid_us_transit"}:
+        raise ScenarioError(f"{where}: [policy] takes only forbid_us_transit = true/false")
+    forbid = policy.get("forbid_us_transit", False)
+    if not isinstance(forbid, bool):
+        raise ScenarioError(f"{where}: forbid_us_transit must be true or false")
+    dwell_raw = raw.get("port_dwell", {})
+    if not isinstance(dwell_raw, Mapping):
+        raise ScenarioError(f"{where}: [port_dwell] must be a table of port id = hours")
+    dwell = tuple(sorted((str(k), _number(dwell_raw, k, where, 0, 1e4)) for k in dwell_raw))
     return Scenario(
         name=name.strip(),
         description=" ".join(str(raw["description"]).split()),
@@ -168,6 +206,8 @@ def parse_scenario(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
         carrying_cost_pct_per_year=_number(
             {"carrying_cost_pct_per_year": valuation.get("carrying_cost_pct_per_year", 20.0)},
             "carrying_cost_pct_per_year", where, 0, 1000),
+        forbid_us_transit=forbid,
+        port_extra_dwell_h=dwell,
         path=where,
     )
 

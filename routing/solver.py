@@ -1,9 +1,11 @@
 """Exact solving engines behind routes, frontiers and plans.
 
-This is the only module that imports OR-Tools. It holds:
+This is the only module that imports OR-Tools (lazily, for plans). It holds:
 
 * ``compile_graph``: the routing graph as numpy arrays, built once per graph
-  object (``WeakKeyDictionary``) so a warm query does no Python loop over edges.
+  object and content (``WeakKeyDictionary`` checked against the graph's edit
+  counter and a snapshot) so a warm query does no Python loop over edges and
+  an edited graph is never solved with stale arrays.
 * Integer scaling. Every weight is an integer number of micro-units
   (``SCALE = 10**6``: micro-USD, micro-hours, milligrams... of CO2 per TEU);
   solvers are exact on these integers. The objective is made tie-safe by a
@@ -14,11 +16,13 @@ This is the only module that imports OR-Tools. It holds:
   cheaper) one, and exact ties to the lowest arc order over sorted ids, which
   does not depend on edge insertion order. Two routes whose float totals
   differ by less than 1e-6 unit per leg are ties by definition.
-* ``shortest_path``: OR-Tools ``SimpleMinCostFlow`` (supply 1 at the origin)
-  for unconstrained queries; "via the US" uses a two-layer copy of the graph
-  (layer 1 is entered by a US arc), so it is one min-cost-flow too, built once
-  per filter and cached (``simple_layered_path``); only a walk that repeats a
-  node falls back to the label search.
+* ``routing.trees.shortest_path`` (trees build on this module): a
+  lexicographic shortest-path tree per origin (scipy Dijkstra on exact
+  integer weights, cached) for
+  unconstrained queries; "via the US" uses a two-layer copy of the graph
+  (layer 1 is entered by a US arc), so it is one tree too
+  (``simple_layered_path``); only a walk that repeats a node falls back to the
+  label search. Required nodes join trees (``routing.trees.best_join``).
 * ``label_search``: exact multi-criteria label setting (A*-ordered with
   reverse-Dijkstra bounds, dominance per state) for resource constraints,
   required nodes, Pareto frontiers and class-distinct alternatives; with
@@ -39,20 +43,41 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-from ortools.graph.python import min_cost_flow
-from ortools.linear_solver import pywraplp
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from networks.errors import BypassError
+from networks.errors import BypassError, LabelLimitError, QueryError
+from networks.graph import RoutingGraph, edit_count, snapshot, validate_graph
+
+__all__ = [
+    "Compiled",
+    "Filter",
+    "LabelLimitError",
+    "LabelResult",
+    "LinearProgram",
+    "OBJECTIVE_FIELDS",
+    "SCALE",
+    "SECONDARY_SCALE",
+    "Weights",
+    "adjacency",
+    "arc_mask",
+    "arc_us",
+    "clear_cache",
+    "compile_graph",
+    "label_search",
+    "layered_lower_bounds",
+    "lower_bounds",
+    "objective_arrays",
+    "objective_weights",
+]
 
 #: Integer resolution of every weight: 1e-6 of its unit.
 SCALE = 1_000_000
 #: Resolution of the tie-breaking secondary criterion: 1e-2 of its unit.
 SECONDARY_SCALE = 100
-#: OR-Tools min-cost flow multiplies costs by (nodes + 1); stay below this.
+#: Keep composite path totals far below the int64 range (label keys, sums).
 _MCF_COST_LIMIT = 2**60
-_CACHE_SIZE = 64
+_CACHE_SIZE = 256
 
 OBJECTIVE_FIELDS = {"cost": "cost_usd_per_teu", "time": "time_h", "co2": "co2_kg_per_teu"}
 
@@ -61,7 +86,7 @@ def objective_weights(objective: str | Mapping[str, float]) -> tuple[float, floa
     """Normalise an objective to (cost, time, co2) weights; a dict is a USD blend."""
     if isinstance(objective, str):
         if objective not in OBJECTIVE_FIELDS:
-            raise BypassError(
+            raise QueryError(
                 f"unknown objective {objective!r}; use cost, time, co2 or a dict of weights"
             )
         return (
@@ -71,10 +96,10 @@ def objective_weights(objective: str | Mapping[str, float]) -> tuple[float, floa
         )
     unknown = sorted(set(objective) - set(OBJECTIVE_FIELDS))
     if unknown:
-        raise BypassError(f"unknown objective weight(s) {unknown}; use cost, time, co2")
+        raise QueryError(f"unknown objective weight(s) {unknown}; use cost, time, co2")
     w = tuple(float(objective.get(k, 0.0)) for k in ("cost", "time", "co2"))
     if any(x < 0 for x in w) or not any(x > 0 for x in w):
-        raise BypassError("objective weights must be non-negative and not all zero")
+        raise QueryError("objective weights must be non-negative and not all zero")
     return w  # type: ignore[return-value]
 
 
@@ -119,7 +144,8 @@ class Compiled:
     countries: list[frozenset[str]]
     capacity: np.ndarray
     hypothetical: np.ndarray  # sea arcs with no scheduled liner service
-    fingerprint: tuple[int, int]
+    #: (edit counter, snapshot) when compiled: see ``compile_graph``.
+    fingerprint: tuple[int, Any]
     cache: _LRU = field(default_factory=_LRU)
 
     @property
@@ -138,17 +164,54 @@ def _micro(values: np.ndarray) -> np.ndarray:
     return np.rint(values * SCALE).astype(np.int64)
 
 
-def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
-    """Arrays of the graph, cached on the graph object.
+#: Largest sum of integer weights the solver may form: a path's total and the
+#: composite weights must stay far inside int64 (2**63 - 1), else they wrap.
+INT_LIMIT = 2**62
 
-    The cache is refreshed when the node count changes (counting edges of a
-    MultiDiGraph costs more than a warm query); after changing edges or their
-    attributes call ``clear_cache(graph)`` or query a ``graph.copy()``.
+
+def check_integer_range(label: str, values: np.ndarray, n_nodes: int, edges) -> None:
+    """Refuse edge figures whose micro-unit sum over a path could overflow int64.
+
+    Why: ``values * SCALE`` cast to int64 wraps silently (a cost of 1e13 USD/TEU
+    became negative and the dearest route won). A simple path has fewer edges
+    than nodes, so ``max * SCALE * nodes`` bounds every path total.
+    """
+    if not len(values):
+        return
+    top = float(values.max())
+    limit = INT_LIMIT / SCALE / max(n_nodes, 1)
+    if top > limit:
+        i = int(values.argmax())
+        u, v = edges[i][0], edges[i][1]
+        raise BypassError(f"edge {u} -> {v}: {label} = {top:g} is too large for the solver's "
+                          f"exact integer weights (at most {limit:.3g} on a graph of "
+                          f"{n_nodes} nodes); check the data")
+
+
+def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
+    """Arrays of the graph, cached per graph object and keyed by its content.
+
+    Why: a warm query must not loop over edges in Python, yet an edited graph
+    must never be solved with stale arrays. A :class:`~networks.graph.RoutingGraph`
+    (what ``load_graph`` returns) counts its edits, so a warm query checks one
+    integer; after any edit, and for graphs of other classes on every call, a
+    snapshot of the compiled attributes (:func:`networks.graph.snapshot`) is
+    compared, and the arrays are rebuilt when it differs. Compiling validates
+    the graph contract (:func:`networks.graph.validate_graph`).
     """
     hit = _COMPILED.get(graph)
-    if hit is not None and hit.fingerprint[0] == len(graph):
-        return hit
-    fp = (graph.number_of_nodes(), graph.number_of_edges())
+    tracked = isinstance(graph, RoutingGraph)
+    if hit is not None:
+        if tracked and hit.fingerprint[0] == edit_count():
+            return hit
+        snap = snapshot(graph)
+        if snap == hit.fingerprint[1]:
+            hit.fingerprint = (edit_count(), snap)
+            return hit
+    else:
+        snap = snapshot(graph)
+    validate_graph(graph)
+    fp = (edit_count(), snap)
     nodes = sorted(graph.nodes, key=str)
     index = {u: i for i, u in enumerate(nodes)}
     nd = graph.nodes
@@ -171,12 +234,12 @@ def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
     head = np.array([index[e[1]] for e in edges], dtype=np.int64)
 
     def col(attr: str) -> np.ndarray:
-        return np.array([float(e[3].get(attr, 0.0) or 0.0) for e in edges], dtype=float)
+        # validate_graph guarantees a finite non-negative number on every edge.
+        return np.array([float(e[3][attr]) for e in edges], dtype=float)
 
     cost, time, co2 = col("cost_usd_per_teu"), col("time_h"), col("co2_kg_per_teu")
     for label, arr in (("cost_usd_per_teu", cost), ("time_h", time), ("co2_kg_per_teu", co2)):
-        if len(arr) and (not np.all(np.isfinite(arr)) or arr.min() < 0):
-            raise BypassError(f"edge attribute {label} must be finite and non-negative")
+        check_integer_range(label, arr, len(nodes), edges)
     ends_us = node_us[tail] | node_us[head] if len(edges) else np.zeros(0, dtype=bool)
     us = np.array([bool(e[3].get("us_transit", False)) for e in edges], dtype=bool) | ends_us
     us_strict = us | np.array([bool(e[3].get("us_transit_strict", False)) for e in edges],
@@ -217,7 +280,10 @@ def compile_graph(graph: nx.MultiDiGraph) -> Compiled:
 
 
 def clear_cache(graph: nx.MultiDiGraph) -> None:
-    """Forget the compiled arrays (and solver caches) of a graph after editing it."""
+    """Forget the compiled arrays (and solver caches) of a graph.
+
+    Never needed for correctness (edits are detected); frees memory early.
+    """
     _COMPILED.pop(graph, None)
 
 
@@ -323,16 +389,7 @@ def arc_mask(c: Compiled, f: Filter) -> np.ndarray:
     return c.cache.get_or(("mask", f), make)
 
 
-# --------------------------------------------------------------------------- min-cost flow
-
-
-@dataclass(eq=False)
-class _Flow:
-    smcf: min_cost_flow.SimpleMinCostFlow
-    arc_map: np.ndarray
-    tails: np.ndarray
-    heads: np.ndarray
-    all_arcs: np.ndarray
+# --------------------------------------------------------------------------- shortest paths
 
 
 def _dedupe(keys: Sequence[np.ndarray], cost: np.ndarray, arcs: np.ndarray) -> np.ndarray:
@@ -346,100 +403,6 @@ def _dedupe(keys: Sequence[np.ndarray], cost: np.ndarray, arcs: np.ndarray) -> n
     for k in sorted_keys:
         first[1:] |= k[1:] != k[:-1]
     return np.sort(arcs[order][first])
-
-
-def _flow_instance(c: Compiled, w: Weights, f: Filter, layered: bool) -> _Flow:
-    """Build (once) the min-cost-flow network of a filter; parallel arcs deduplicated."""
-    allowed = np.flatnonzero(arc_mask(c, f))
-    comp = w.composite
-    if not layered:
-        keep = _dedupe([c.tail[allowed], c.head[allowed]], comp[allowed], allowed)
-        tails, heads, arc_map = c.tail[keep], c.head[keep], keep
-    else:
-        us = arc_us(c, f.strict)
-        flag = us[allowed].astype(np.int64)
-        keep = _dedupe([c.tail[allowed], c.head[allowed], flag], comp[allowed], allowed)
-        free = keep[~us[keep]]
-        usa = keep[us[keep]]
-        n = c.n
-        tails = np.concatenate([c.tail[free], c.tail[keep] + n, c.tail[usa]])
-        heads = np.concatenate([c.head[free], c.head[keep] + n, c.head[usa] + n])
-        arc_map = np.concatenate([free, keep, usa])
-    smcf = min_cost_flow.SimpleMinCostFlow()
-    if len(arc_map):
-        smcf.add_arcs_with_capacity_and_unit_cost(
-            tails.astype(np.int64), heads.astype(np.int64),
-            np.ones(len(arc_map), dtype=np.int64), comp[arc_map].astype(np.int64),
-        )
-    return _Flow(smcf, arc_map, tails, heads, np.arange(len(arc_map), dtype=np.int64))
-
-
-def shortest_path(
-    c: Compiled, w: Weights, f: Filter, origin: int, dest: int, *, require_us: bool = False
-) -> list[int] | None:
-    """Min-composite path as arc ids (OR-Tools min-cost flow), or None if unreachable.
-
-    With ``require_us`` the path must use a US arc: it runs from layer 0 of a
-    two-layer graph to layer 1, which only US arcs connect. The projected
-    path may then revisit a node; the caller checks simplicity.
-    """
-    inst = c.cache.get_or(
-        ("flow", w.key, f, require_us), lambda: _flow_instance(c, w, f, require_us)
-    )
-    if len(inst.arc_map) == 0:
-        return None
-    smcf = inst.smcf
-    sink = dest + c.n if require_us else dest
-    if smcf.num_nodes() <= max(origin, sink):
-        return None
-    smcf.set_node_supply(origin, 1)
-    smcf.set_node_supply(sink, -1)
-    try:
-        status = smcf.solve()
-        if status == smcf.INFEASIBLE:
-            return None
-        if status != smcf.OPTIMAL:
-            raise BypassError(f"min-cost flow failed with status {status}")
-        used = np.flatnonzero(smcf.flows(inst.all_arcs) > 0)
-    finally:
-        smcf.set_node_supply(origin, 0)
-        smcf.set_node_supply(sink, 0)
-    nxt = {int(inst.tails[a]): int(a) for a in used}
-    path, node, seen = [], origin, set()
-    while node != sink:
-        if node in seen or node not in nxt:
-            raise BypassError("min-cost flow returned a disconnected flow")
-        seen.add(node)
-        a = nxt[node]
-        path.append(int(inst.arc_map[a]))
-        node = int(inst.heads[a])
-    return path
-
-
-def simple_layered_path(
-    c: Compiled, w: Weights, f: Filter, origin: int, dest: int
-) -> list[int] | None:
-    """Best US-using path from the cached two-layer min-cost flow, when it is simple.
-
-    Why this is exact: the label search for ``require_us`` (one criterion, no
-    other resource) optimises over walks of the same two-layer state graph,
-    minus walks that re-enter the origin or pass the destination early. A
-    simple optimal walk is in that set too, so it is the label search's optimum
-    (same composite, so same primary and same tie-breaking secondary). When
-    the walk repeats a node, or the flow is irregular (a zero-cost cycle), this
-    returns None and the caller runs the label search, which then decides.
-    None also means "unreachable": the label search confirms it.
-    """
-    try:
-        arcs = shortest_path(c, w, f, origin, dest, require_us=True)
-    except BypassError:
-        return None
-    if not arcs:
-        return None
-    heads = c.head[arcs].tolist()
-    if len(set(heads)) != len(heads) or origin in heads:
-        return None
-    return arcs
 
 
 # --------------------------------------------------------------------------- label setting
@@ -548,8 +511,13 @@ class LabelResult:
     nodes: tuple[int, ...]
 
 
-class LabelLimitError(BypassError):
-    """The label search exceeded its work budget (should not happen on routing graphs)."""
+#: The "query too hard" error: an exact search exceeded its work budget and
+#: is refused, never left running (a BypassError: the CLI prints one line).
+QueryTooHardError = LabelLimitError
+
+#: Default work budget of one label search (labels popped + pushed + dominance
+#: comparisons); about a second of CPU.
+WORK_LIMIT = 1_500_000
 
 
 def label_search(
@@ -567,7 +535,9 @@ def label_search(
     mode: str = "best",
     k: int = 1,
     elementary: bool = False,
-    max_labels: int = 3_000_000,
+    max_labels: int | None = None,
+    critical: int = 0,
+    via_lbs: Sequence[Mapping[int, tuple[Sequence[int | None], int | None]] | None] | None = None,
 ) -> list[LabelResult]:
     """Exact label setting over simple paths.
 
@@ -581,11 +551,27 @@ def label_search(
     distinct sets of ``class_nodes`` visited. Paths never revisit the origin
     or leave the destination; if a returned path still repeats a node (possible
     only with required nodes/US), the search is rerun with visited sets in the
-    labels, which makes it exact over simple paths. ``pre_us_lbs`` (with
+    labels - over the *critical* nodes only (decremental state-space
+    relaxation): the repeated nodes join ``critical`` (a bitmask; ``elementary``
+    means every node) and the search reruns until its answer repeats none. Each
+    run is exact over paths that repeat no critical node, a superset of the
+    simple paths, so an answer that is simple is exact over simple paths;
+    usually one or two nodes are critical, so the state space hardly grows. ``pre_us_lbs`` (with
     ``require_us``) are the bounds of labels that have not used a US arc yet
     (``layered_lower_bounds``): still consistent, and far tighter, which is
-    what keeps the visited-set rerun small.
+    what keeps the visited-set rerun small. ``via_lbs`` (per criterion, or
+    None): for each required node ``x``, the distances of every node to ``x``
+    and of ``x`` to ``dest``; a label that still has to visit the set ``R``
+    gets the bound ``min_R d(u, x) + min_R d(x, dest)``, consistent across the
+    visits, so required nodes far off the direct path no longer flood the
+    search. ``max_labels`` is a work budget (labels popped and pushed plus
+    dominance comparisons), shared with the visited-set rerun; beyond it
+    ``QueryTooHardError`` is raised.
     """
+    if max_labels is None:
+        max_labels = WORK_LIMIT
+    crit = (1 << len(adj)) - 1 if elementary else critical
+    elementary = crit != 0
     via_bits = via_bits or {}
     full = 0
     for b in via_bits.values():
@@ -600,7 +586,26 @@ def label_search(
     us_list = us_arcs.tolist() if (require_us and us_arcs is not None) else None
     inf = float("inf")
 
-    def fkey(node: int, vec: tuple[int, ...], us: bool) -> tuple[int, ...] | None:
+    via_items = sorted((b, v) for v, b in via_bits.items())
+    via_dims = [(i, m) for i, m in enumerate(via_lbs or ()) if m]
+
+    def via_h(i: int, node: int, mask: int) -> int | None:
+        """Bound of criterion ``i`` from the required nodes not yet visited."""
+        m = via_lbs[i]  # type: ignore[index]
+        best_to = best_out = None
+        for b, x in via_items:
+            if mask & b:
+                continue
+            to, out = m[x]
+            t = to[node]
+            if t is None or out is None:
+                return None
+            best_to = t if best_to is None or t < best_to else best_to
+            best_out = out if best_out is None or out < best_out else best_out
+        return 0 if best_to is None else best_to + best_out
+
+    def fkey(node: int, vec: tuple[int, ...], us: bool, mask: int = 0
+             ) -> tuple[int, ...] | None:
         out = []
         bounds = lb_lists if us else pre_lists
         for i in range(dims):
@@ -608,6 +613,11 @@ def label_search(
             h = 0 if lb is None else lb[node]
             if h is None:
                 return None
+            if via_dims and mask != full and via_lbs[i]:  # type: ignore[index]
+                hv = via_h(i, node, mask)
+                if hv is None:
+                    return None
+                h = max(h, hv)
             v = vec[i] + h
             lim = limits[i]
             if lim is not None and v > lim:
@@ -615,16 +625,36 @@ def label_search(
             out.append(v)
         return tuple(out)
 
+    if not via_dims and dims == 2:  # the frontier's case, unrolled (hot loop)
+        zero = [0] * len(adj)
+        lb_a, lb_b = (x if x is not None else zero for x in lb_lists)
+        pre_a, pre_b = (x if x is not None else zero for x in pre_lists)
+        lim_a = limits[0] if limits[0] is not None else inf
+        lim_b = limits[1] if limits[1] is not None else inf
+
+        def fkey(node: int, vec: tuple[int, ...], us: bool, mask: int = 0
+                 ) -> tuple[int, ...] | None:
+            if us:
+                ha, hb = lb_a[node], lb_b[node]
+            else:
+                ha, hb = pre_a[node], pre_b[node]
+            if ha is None or hb is None:
+                return None
+            a, b = vec[0] + ha, vec[1] + hb
+            if a > lim_a or b > lim_b:
+                return None
+            return (a, b)
+
     start_vec = (0,) * dims
-    start_key = fkey(origin, start_vec, False)
+    start_via = via_bits.get(origin, 0)
+    start_key = fkey(origin, start_vec, False, start_via)
     if start_key is None:
         return []
-    start_via = via_bits.get(origin, 0)
     start_cls = frozenset([origin]) & class_nodes if mode == "classes" else frozenset()
     counter = 0
     # heap entry: (fkey, counter, node, vec, via, us, cls, visited, parent)
     heap: list[Any] = [(start_key, 0, origin, start_vec, start_via, False, start_cls,
-                        1 << origin if elementary else 0, None)]
+                        crit & (1 << origin), None)]
     permanent: dict[tuple, list[tuple[tuple[int, ...], int]]] = {}
     results: list[LabelResult] = []
     seen_classes: set[frozenset[int]] = set()
@@ -638,11 +668,15 @@ def label_search(
     settled: dict[tuple, int] = {}
     fast = not elementary and dims <= 2
 
+    work = [0]
+
     def dominated(state: tuple, vec: tuple[int, ...], visited: int) -> bool:
         if fast:
             best = settled.get(state)
             return best is not None and (dims < 2 or best <= vec[1])
-        for pvec, pvis in permanent.get(state, ()):
+        labels = permanent.get(state, ())
+        work[0] += len(labels)
+        for pvec, pvis in labels:
             if all(p <= v for p, v in zip(pvec, vec, strict=True)) and (
                 not elementary or pvis & ~visited == 0
             ):
@@ -652,8 +686,11 @@ def label_search(
     while heap:
         key, _, node, vec, via, us, cls, visited, parent = heapq.heappop(heap)
         popped += 1
-        if popped > max_labels:
-            raise LabelLimitError("route search exceeded its label budget; add constraints")
+        if popped + counter + work[0] > max_labels:
+            raise QueryTooHardError(
+                f"query too hard: the exact route search stopped after {max_labels:,} steps "
+                "(labels and comparisons); drop or relax a constraint (--via, --avoid, "
+                "--max-days, --max-cost, --max-transshipments)")
         if mode == "pareto" and key[1] >= tmin:
             continue
         state = (node, via, us, cls)
@@ -680,13 +717,20 @@ def label_search(
                     continue
                 seen_classes.add(cls)
             if len(set(nodes)) != len(nodes):
-                if elementary:  # pragma: no cover - visited sets forbid repeats
-                    raise BypassError("internal error: elementary search repeated a node")
+                seen_nodes: set[int] = set()
+                repeated = 0
+                for v in nodes:
+                    if v in seen_nodes:
+                        repeated |= 1 << v
+                    seen_nodes.add(v)
+                if repeated & crit:  # pragma: no cover - visited sets forbid repeats
+                    raise BypassError("internal error: a critical node was repeated")
                 return label_search(
                     adj, origin, dest, lbs=lbs, limits=limits, pre_us_lbs=pre_us_lbs,
                     via_bits=via_bits,
                     require_us=require_us, us_arcs=us_arcs, class_nodes=class_nodes,
-                    mode=mode, k=k, elementary=True, max_labels=max_labels,
+                    mode=mode, k=k, critical=crit | repeated,
+                    max_labels=max_labels - popped - counter - work[0], via_lbs=via_lbs,
                 )
             results.append(LabelResult(vec, tuple(arcs), tuple(nodes)))
             if mode == "best" or (mode == "classes" and len(results) >= k):
@@ -699,14 +743,19 @@ def label_search(
                 continue
             if elementary and (visited >> head) & 1:
                 continue
-            nvec = tuple(a + b for a, b in zip(vec, avec, strict=True))
+            if dims == 1:
+                nvec = (vec[0] + avec[0],)
+            elif dims == 2:
+                nvec = (vec[0] + avec[0], vec[1] + avec[1])
+            else:
+                nvec = tuple(a + b for a, b in zip(vec, avec, strict=True))
             nus = us or (us_list is not None and us_list[arc])
-            nkey = fkey(head, nvec, nus)
+            nvia = via | via_bits.get(head, 0)
+            nkey = fkey(head, nvec, nus, nvia)
             if nkey is None or (mode == "pareto" and nkey[1] >= tmin):
                 continue
-            nvia = via | via_bits.get(head, 0)
             ncls = (cls | {head}) if (mode == "classes" and head in class_nodes) else cls
-            nvis = visited | (1 << head) if elementary else 0
+            nvis = visited | (crit & (1 << head))
             if dominated((head, nvia, nus, ncls), nvec, nvis):
                 continue
             counter += 1
@@ -730,6 +779,9 @@ class LinearProgram:
     """
 
     def __init__(self) -> None:
+        from ortools.linear_solver import pywraplp  # only plans need OR-Tools
+
+        self._pywraplp = pywraplp
         solver = pywraplp.Solver.CreateSolver("GLOP")
         if solver is None:  # pragma: no cover - GLOP ships with OR-Tools
             raise BypassError("OR-Tools GLOP is not available")
@@ -760,7 +812,7 @@ class LinearProgram:
 
     def solve(self) -> float:
         status = self._s.Solve()
-        if status != pywraplp.Solver.OPTIMAL:
+        if status != self._pywraplp.Solver.OPTIMAL:
             raise BypassError(f"plan LP not solved to optimality (GLOP status {status})")
         return float(self._obj.Value())
 

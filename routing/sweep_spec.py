@@ -56,7 +56,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from networks.errors import BypassError
+from networks.errors import ScenarioError
 from networks.settings import DATA_DIR
 
 #: Folder of the shipped sweep files.
@@ -86,10 +86,12 @@ _SWEEP_FIELDS = ("name", "description", "cargo_value_usd_per_teu", "carrying_cos
 Z95 = 1.6448536269514722
 
 
-class SweepError(BypassError):
-    """A sweep file or sweep request that is missing, malformed or impossible."""
+class SweepError(ScenarioError):
+    """A sweep file or sweep request that is missing, malformed or impossible.
 
-    exit_code = 2
+    A sweep file is a file of scenario distributions, so it is a ScenarioError:
+    the CLI exits 2, as for a bad scenario or dataset file.
+    """
 
 
 @dataclass(frozen=True)

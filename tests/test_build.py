@@ -10,6 +10,7 @@ import shapely
 from networks import geography
 from networks.build import build_graph, load_graph
 from networks.datasets import default_dataset
+from networks.errors import InfeasibleError
 from routing.query import compare_route, solve_route
 
 ASIA = ("CNSHA", "CNNGB", "CNYTN", "HKHKG", "KRPUS", "JPYOK", "JPTYO", "TWKHH", "SGSIN", "CNTAO")
@@ -125,8 +126,9 @@ def test_monterrey_to_shanghai_via_laredo_and_long_beach_is_not(graph):
     assert route.us_transit
     assert "USLGB" in route.totals["ports"]
     assert any(leg.kind.startswith("border") for leg in route.legs)
-    with pytest.raises(Exception, match="United States"):
+    with pytest.raises(InfeasibleError, match="United States") as caught:
         solve_route(graph, "MTY", "CNSHA", via=["USLGB"])
+    assert caught.value.constraint == "allow_us"
 
 
 def test_totals_equal_the_sum_of_legs(graph):

@@ -77,6 +77,29 @@ def test_route_table_flags_hypothetical_services(capsys):
     assert code == 0
     assert "US-free route" in out and "Route through the US" in out
     assert "USD/TEU" in out
+    # The flag appears exactly when a leg of the shown routes is hypothetical.
+    code, data, _ = run(capsys, "-q", "route", "--from", "Monterrey", "--to", "Shanghai",
+                        "--json")
+    legs = [leg for side in ("us_free", "via_us") for leg in json.loads(data)[side]["legs"]]
+    hypothetical = sum(leg.get("service") == "hypothetical" for leg in legs)
+    assert hypothetical >= 1  # the cheapest US-free route uses an unscheduled sea leg
+    assert out.count("hypothetical service") == hypothetical
+    assert "--scheduled-only leaves such legs out" in out
+    code, out, _ = run(capsys, "-q", "route", "--from", "Monterrey", "--to", "Shanghai",
+                       "--scheduled-only")
+    assert code == 0
+    assert "hypothetical" not in out
+
+
+def test_data_option_is_accepted_after_the_command(capsys, tmp_path):
+    before = run(capsys, "-q", "--data", str(tmp_path), "route", "--from", "MTY", "--to",
+                 "CNSHA", "--json")
+    after = run(capsys, "route", "--from", "MTY", "--data", str(tmp_path), "--to", "CNSHA",
+                "--json", "--quiet")
+    assert before[0] == after[0] == 0
+    assert json.loads(before[1]) == json.loads(after[1])
+    code, _, err = run(capsys, "ports", f"--data={tmp_path / 'missing'}")
+    assert code == 2 and "dataset folder not found" in err
 
 
 def test_infeasible_query_names_the_binding_constraint(capsys):

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 
 from networks.adapters import import_ports
-from networks.build import build_graph
+from networks.build import build_graph, load_graph
+from networks.build import check_dataset as validate_dataset
 from networks.datasets import (
     default_dataset,
     export_dataset,
     load_dataset,
-    validate_dataset,
 )
 from networks.errors import BypassError, DatasetErrors
 from networks.schema import schema_markdown
@@ -60,7 +60,7 @@ CORPUS = {
     "port_access_polygon": ("port_access.csv", ":2 field 'waypoints'",
                             "not a LINESTRING (got 'Polygon'"),
     "port_far_from_sea": ("ports.csv", ":5 field 'lat/lon'",
-                          "port MXTRC is 420 km from the nearest sea lane"),
+                          "port MXTRC is 383 km inland"),
     "ports_bad_locode": ("ports.csv", ":5 field 'locode'", "malformed value (got 'JP-YO'"),
     "ports_bad_region": ("ports.csv", ":5 field 'region'", "value not allowed (got 'atlantic'"),
     "ports_binary_garbage": ("ports.csv", ":", "binary data"),
@@ -88,8 +88,13 @@ def test_broken_file_is_reported_precisely(case):
     assert "\n" not in message
     assert message.startswith(f"{folder / name}{where}"), message
     assert fragment in message, message
+    # Loading checks the files; the sea-access check needs the sea network,
+    # so it runs when the graph is built (loading never builds it).
+    load = load_graph if case == "port_far_from_sea" else load_dataset
     with pytest.raises(DatasetErrors) as caught:
-        load_dataset(folder)
+        loaded = load(folder)
+        if load is load_dataset:
+            loaded.tables.get("demand")  # demand is read on first use (LAZY_TABLES)
     assert str(caught.value.problems[0]) == message
 
 
@@ -174,21 +179,41 @@ def test_dropping_prince_rupert(tmp_path):
                     assert "CAPRR" not in route.totals["ports"]
 
 
-def test_dropping_a_port_but_keeping_your_links_to_it_is_an_error(tmp_path):
+def test_dropping_a_port_cascades_with_one_warning_per_table(tmp_path, caplog):
+    # A full dataset of your own (every file yours), minus Prince Rupert.
+    for f in DATA_DIR.iterdir():
+        if f.is_file():
+            shutil.copy(f, tmp_path / f.name)
     _without("ports", "locode", "CAPRR", tmp_path)
+    referencing = {name for name in ("port_access", "land_links", "sea_services", "demand")
+                   if "CAPRR" in (DATA_DIR / f"{name}.csv").read_text(encoding="utf-8")}
+    assert {"land_links", "sea_services"} <= referencing
+    with caplog.at_level("WARNING", logger="networks.datasets"):
+        problems, warnings = validate_dataset(tmp_path)
+    assert problems == []
+    dropped = [w for w in warnings if "left out" in w]
+    assert sorted(w.split(":")[0] for w in dropped) == sorted(
+        str(tmp_path / f"{name}.csv") for name in referencing)
+    assert all("CAPRR" in w and "filled from the default" not in w for w in dropped)
+    assert [r.getMessage() for r in caplog.records if "left out" in r.getMessage()] == dropped
+    dataset = load_dataset(tmp_path)
+    assert "rail-TER-CAPRR" not in set(dataset["land_links"]["id"])
+    graph = build_graph(dataset)
+    assert "CAPRR" not in graph and "CAPRR" not in solve_route(graph, "MTY", "JPYOK").nodes
+
+
+def test_unknown_id_that_is_no_dropped_port_is_still_an_error(tmp_path):
     shutil.copy(DATA_DIR / "land_links.csv", tmp_path / "land_links.csv")
-    lines = (DATA_DIR / "land_links.csv").read_text(encoding="utf-8").splitlines()
-    line = next(i for i, text in enumerate(lines, start=1) if text.startswith("rail-TER-CAPRR,"))
+    text = (tmp_path / "land_links.csv").read_text(encoding="utf-8")
+    lines = text.splitlines()
+    line = next(i for i, t in enumerate(lines, start=1) if t.startswith("rail-TER-CAPRR,"))
+    (tmp_path / "land_links.csv").write_text(
+        text.replace("rail-TER-CAPRR,TER,CAPRR", "rail-TER-CAPRR,TER,CAPRX"), encoding="utf-8")
     problems, _ = validate_dataset(tmp_path)
     assert [str(p) for p in problems] == [
-        f"{tmp_path / 'land_links.csv'}:{line} field 'to': unknown id (got 'CAPRR', "
+        f"{tmp_path / 'land_links.csv'}:{line} field 'to': unknown id (got 'CAPRX', "
         "expected an id from hubs/borders/junctions/ports)"
     ]
-    # Realistic edit: drop the link too; the rest of the network still builds.
-    _without("land_links", "id", "rail-TER-CAPRR", tmp_path)
-    problems, warnings = validate_dataset(tmp_path)
-    assert problems == []
-    assert not any("land_links" in w for w in warnings)
 
 
 def test_new_port_from_searoute_with_a_land_link_carries_routes(tmp_path):

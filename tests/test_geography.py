@@ -308,3 +308,40 @@ def test_disk_cache_computes_once(monkeypatch: pytest.MonkeyPatch, tmp_path) -> 
     assert len(files) == 1 and files[0].endswith(".wkb")  # no temp file left behind
     geo._disk_cached("probe", {"x": 2}, compute)  # other parameters, other file
     assert calls == [1, 1] and len(list(tmp_path.iterdir())) == 2
+
+
+def test_near_is_dwithin_without_measuring_whole_countries():
+    """The cold-build shortcut (segments in an STRtree) gives shapely.dwithin's answer."""
+    import numpy as np
+    import shapely
+
+    from networks import geography as G
+
+    forward, _ = G._aeqd(-100.0, 25.0)
+    mexico = shapely.transform(G.country_geometry("MEX"), forward)
+    rng = np.random.default_rng(7)
+    coast = shapely.get_coordinates(shapely.segmentize(mexico.boundary, 20_000))
+    pts = np.vstack([coast[rng.choice(len(coast), 400)] + rng.normal(0, 600, (400, 2)),
+                     rng.uniform(-1.5e6, 1.5e6, (200, 2))])
+    expected = shapely.dwithin(shapely.points(pts), mexico, 500.0)
+    assert 0 < expected.sum() < len(pts)
+    assert (G._near(pts, mexico, 500.0) == expected).all()
+    line = shapely.transform(shapely.segmentize(shapely.box(-110, 15, -90, 30).exterior, 0.05),
+                             forward)
+    assert (G._near(pts, line, 500.0) == shapely.dwithin(shapely.points(pts), line, 500.0)).all()
+
+
+def test_aeqd_pipeline_is_the_crs_transform():
+    """The fast pipeline transformer is exactly what from_crs builds for the same projection."""
+    import numpy as np
+    from pyproj import Transformer
+
+    from networks import geography as G
+
+    ref = Transformer.from_crs(
+        "EPSG:4326", "+proj=aeqd +lat_0=25 +lon_0=-100 +datum=WGS84 +units=m +no_defs",
+        always_xy=True)
+    fast = G._aeqd_transformer(-100.0, 25.0)
+    rng = np.random.default_rng(3)
+    lon, lat = rng.uniform(-130, -70, 200), rng.uniform(0, 60, 200)
+    assert np.array_equal(np.array(ref.transform(lon, lat)), np.array(fast.transform(lon, lat)))

@@ -24,6 +24,7 @@ EXPECTED = {
     "02_tariff_scenarios.ipynb",
     "03_swap_port_dataset.ipynb",
     "04_network_plan.ipynb",
+    "05_canadian_corridor.ipynb",
 }
 CELL_TIMEOUT_S = 300
 NO_NETWORK = "http://127.0.0.1:9"  # discard port: nothing listens

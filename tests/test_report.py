@@ -14,7 +14,6 @@ from shapely.geometry import LineString
 from networks import geography
 from networks.build import load_graph
 from networks.datasets import load_dataset
-from networks.errors import BypassError
 from routing.cli import main
 from routing.compare import compare, scenario_summary
 from routing.report import (
@@ -68,19 +67,17 @@ def test_report_writes_exactly_the_four_files(report_dir, comparison):
         assert len(np.unique(colours.reshape(-1, 3), axis=0)) > 50  # a drawing, not a blank
 
 
-def test_rewrite_replaces_files_and_failure_leaves_nothing(comparison, graph, tmp_path):
+def test_rewrite_replaces_every_file(comparison, graph, tmp_path):
+    """A second run replaces all four files (failure mid-write: tests/test_hardening.py)."""
     out = tmp_path / "r"
     write_report(comparison, out)
-    first = (out / "report.html").stat().st_size
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
     write_report(comparison.under("duty_35pct"), out)
     assert sorted(p.name for p in out.iterdir()) == FILES
     assert "duty_35pct" in (out / "report.html").read_text(encoding="utf-8")
-    assert first > 0
-    blocker = tmp_path / "file"
-    blocker.write_text("x")
-    with pytest.raises(BypassError, match="not a folder"):
-        write_report(comparison, blocker)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["file", "r"]
+    for name in ("comparison.csv", "comparison.parquet", "report.html"):
+        assert (out / name).read_bytes() != before[name], name
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]  # no staging folder left
 
 
 def test_html_loads_nothing_from_the_network(report_dir):

@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import LineString, box
 
 from networks import geography, sea, settings
-from networks.datasets import Dataset, read_table
+from networks.datasets import Dataset, default_dataset, read_table
 from networks.schema import PORT_ACCESS, PORTS
 from networks.sea_overlay import CORRECTIONS
 
@@ -187,17 +187,33 @@ def test_results_do_not_change_between_runs(legs_and_lanes):
         assert leg.distance_km == legs[key].distance_km
 
 
-def test_disk_cache_round_trips_and_survives_corruption(tmp_path, monkeypatch):
-    monkeypatch.setenv("BYPASS_CACHE_DIR", str(tmp_path))
-    ports = {"MXZLO": (-104.296, 19.062), "JPYOK": (139.67, 35.425)}
-    lanes = {c: sea.automatic_access(c, *p) for c, p in ports.items()}
-    first = sea.cached_legs(ports, lanes)
-    files = list(tmp_path.glob("sea-legs-*.json"))
-    assert len(files) == 1
-    again = sea.cached_legs(ports, lanes)
+def test_disk_cache_round_trips_and_survives_corruption(caplog):
+    """The cache the builder reads (``dataset_legs``), not a helper only tests call.
+
+    Uses the normal cache folder (its US-waters cache is warm; a cold one takes
+    a minute) and this two-port dataset's own file, removed first.
+    """
+    full = default_dataset()
+    two = full.ports[full.ports["locode"].isin(["MXZLO", "JPYOK"])]
+    dataset = Dataset(tables={"ports": two}, parameters=full.parameters, files={})
+    spec = {c: None for c in two["locode"]}
+    coords = {c: (float(x), float(y)) for c, x, y in zip(two["locode"], two["lon"], two["lat"],
+                                                         strict=True)}
+    key = sea._fingerprint(coords, spec, f"{sea.ANNOTATION_VERSION}/{sea.SHORTEST}")
+    path = settings.cache_dir() / f"sea-legs-{key}.json"
+    path.unlink(missing_ok=True)
+    first, _ = sea.dataset_legs(dataset)
+    files = [path]
+    assert path.exists() and sorted(first) == [("JPYOK", "MXZLO"), ("MXZLO", "JPYOK")]
+    stamp = files[0].stat().st_mtime_ns
+    again, _ = sea.dataset_legs(dataset)
+    assert files[0].stat().st_mtime_ns == stamp  # served from the file, not recomputed
     assert again[("MXZLO", "JPYOK")].coords == first[("MXZLO", "JPYOK")].coords
+    assert again[("MXZLO", "JPYOK")].us_waters_nm == first[("MXZLO", "JPYOK")].us_waters_nm
     files[0].write_text("{not json", encoding="utf-8")
-    rebuilt = sea.cached_legs(ports, lanes)
+    with caplog.at_level("WARNING", logger="networks.sea"):
+        rebuilt, _ = sea.dataset_legs(dataset)
+    assert any("rejected" in r.getMessage() for r in caplog.records)
     assert rebuilt[("MXZLO", "JPYOK")].distance_km == first[("MXZLO", "JPYOK")].distance_km
     json.loads(files[0].read_text(encoding="utf-8"))  # rewritten whole
 

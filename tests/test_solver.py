@@ -8,8 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from networks.errors import BypassError, InfeasibleError, UnknownPlaceError
-from routing import alternatives, compare_route, solve_route
-from routing import solver as S
+from routing import alternatives, compare_route, solve_route, trees
 from routing.query import build_query
 from tests.synthetic import add_edge, add_node, corridor_graph, random_graph
 
@@ -182,7 +181,7 @@ def test_require_us_matches_layered_min_cost_flow(seed):
     """Label search vs the two-layer min-cost-flow formulation (an independent method)."""
     g = random_graph(seed, n_nodes=10, n_arcs=30)
     q = build_query(g, "N0", "N9", require_us=True)
-    arcs = S.shortest_path(q.c, q.weights, q.filter, q.origin, q.dest, require_us=True)
+    arcs = trees.shortest_path(q.c, q.weights, q.filter, q.origin, q.dest, require_us=True)
     if arcs is None:
         with pytest.raises(InfeasibleError):
             solve_route(g, "N0", "N9", require_us=True)
@@ -317,7 +316,7 @@ def test_unknown_place_suggests():
     g = random_graph(1)
     with pytest.raises(UnknownPlaceError) as err:
         solve_route(g, "N01", "N7")
-    assert "N0" in err.value.suggestions or "N1" in err.value.suggestions
+    assert any(s.endswith(("(N0)", "(N1)")) for s in err.value.suggestions)
     with pytest.raises(UnknownPlaceError):
         solve_route(g, "node 0", "N7", via=("nope",))
     with pytest.raises(BypassError):
