@@ -19,6 +19,7 @@ from routing.cli import main
 from routing.compare import compare
 from routing.scenarios import HOURS_PER_YEAR
 from routing.sweep import (
+    FAMILIES,
     SIDES,
     build_model,
     chunks,
@@ -379,3 +380,25 @@ def test_origins_in_several_countries_match_the_comparison(graph):
     res = run_chunk(model, seed=0, chunk=0, start=0, count=1)
     comp = compare(graph, origins, DESTS, scheduled_only=True)
     assert_same_as_compare(model, res["total"], comp)
+
+
+def test_family_routes_match_routing_corridors(graph):
+    """Each family column is the best route of that gateway family as routing.corridors
+    finds it (its own search, route-based classification): same transport cost."""
+    from routing.corridors import FAMILY_NAMES, corridors
+
+    assert set(FAMILY_NAMES) == set(FAMILIES)
+    origins, dests = ["MTY", "GDL", "TIJ", "HMO"], ["CNSHA", "SGSIN"]
+    model = build_model(graph, spec_of({}, origins=origins, destinations=dests))
+    res = run_chunk(model, seed=0, chunk=0, start=0, count=1)
+    checked = 0
+    for p, (o, d) in enumerate(model.pairs):
+        cs = corridors(graph, origins[o], dests[d])
+        for f, fam in enumerate(model.families):
+            mine, theirs = res["transport"][0, f, p], cs[fam].transport_usd_per_teu
+            if math.isnan(theirs):
+                assert math.isnan(mine), (origins[o], dests[d], fam)
+            else:
+                assert mine == pytest.approx(theirs, rel=0, abs=1e-6), (origins[o], dests[d], fam)
+                checked += 1
+    assert checked >= len(model.pairs)  # at least one family per pair has a route
