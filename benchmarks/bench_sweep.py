@@ -57,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from networks.atomic import write_text_atomic
     from networks.build import load_graph
     from routing.sweep import DEFAULT_CHUNK, build_model, run_sweep
+    from routing.sweep_report import run_and_report
     from routing.sweep_spec import read_sweep
 
     load0 = round(os.getloadavg()[0], 2)
@@ -99,8 +100,8 @@ def main(argv: list[str] | None = None) -> int:
             if w == 2:
                 with tempfile.TemporaryDirectory() as tmp:
                     t = time.perf_counter()
-                    run_sweep(graph, spec, n, seed=1, scheduler=cluster.scheduler_address,
-                              out=Path(tmp) / "sweep")
+                    run_and_report(graph, spec, n, seed=1, scheduler=cluster.scheduler_address,
+                                   out=Path(tmp) / "sweep")
                     seconds = time.perf_counter() - t
                     size = sum(p.stat().st_size for p in (Path(tmp) / "sweep").rglob("*")
                                if p.is_file())

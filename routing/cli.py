@@ -1052,8 +1052,8 @@ def sweep(
         TimeRemainingColumn,
     )
 
-    from routing.sweep import check_scheduler_address, run_sweep
-    from routing.sweep_report import pair_table, policy_table, sensitivity_table
+    from routing.sweep import check_scheduler_address
+    from routing.sweep_report import pair_table, policy_table, run_and_report, sensitivity_table
     from routing.sweep_spec import read_sweep
 
     spec = read_sweep(file)
@@ -1067,8 +1067,8 @@ def sweep(
                    console=err, disable=state.quiet, transient=True)
     with bar:
         task = bar.add_task("sweep", total=samples)
-        result = run_sweep(graph, spec, samples, seed=seed, out=out_dir, scheduler=scheduler,
-                           workers=workers,
+        result = run_and_report(graph, spec, samples, seed=seed, out=out_dir,
+                                scheduler=scheduler, workers=workers,
                            progress=lambda done, total: bar.update(task, completed=done))
     policies = policy_table(result)
     sens = sensitivity_table(result)

@@ -53,6 +53,14 @@ from . import solver
 from .scenarios import DAYS_PER_YEAR, HOURS_PER_YEAR, ScenarioError, load_scenario
 from .sweep_spec import SweepError, SweepSpec
 
+__all__ = [
+    "AMERICAS", "CONNECT_TIMEOUT_S", "DEFAULT_CHUNK", "FAMILIES", "POLICIES", "SIDES",
+    "SweepModel", "SweepResult", "build_model", "check_scheduler_address", "chunk_rng",
+    "chunks", "cvar", "draw", "evaluate", "family_through_us", "gateway_family",
+    "lane_multipliers", "one_at_a_time", "policy_costs", "run_chunk", "run_sweep",
+    "sample_inputs", "sides_of",
+]
+
 log = logging.getLogger(__name__)
 
 #: Samples per chunk: fixed (never derived from the worker count) so results
@@ -684,6 +692,7 @@ def run_sweep(
     workers: int | None = None,
     chunk_size: int = DEFAULT_CHUNK,
     progress: Callable[[int, int], None] | None = None,
+    finish: Callable[[SweepResult, Path], Any] | None = None,
 ) -> SweepResult:
     """Run a sweep on Dask and (with ``out``) write Parquet and the summary atomically.
 
@@ -692,10 +701,11 @@ def run_sweep(
     number of workers. ``progress(done, total)`` is called as chunks finish.
     ``workers=0`` (no ``scheduler``) runs the chunks one after another in this
     process: the single-core baseline, and small runs without a cluster.
-    Output (``out``): ``samples/corridor=<family>/part-<chunk>.parquet``,
-    ``inputs.parquet``, ``routes.parquet``, the summary tables and charts
-    (``routing.sweep_report``), ``sweep.json``; written to a staging folder
-    renamed into place at the end, so an interrupted sweep leaves no output.
+    Output (``out``): ``samples/corridor=<column>/part-<chunk>.parquet``,
+    ``inputs.parquet``, ``routes.parquet``, ``sweep.json`` and whatever
+    ``finish(result, folder)`` writes (``routing.sweep_report.run_and_report``
+    passes the summary tables and charts); all in a staging folder renamed
+    into place at the end, so an interrupted sweep leaves no output.
     """
     import json
 
@@ -798,12 +808,11 @@ def run_sweep(
     result = SweepResult(model, samples, seed, total, frame_inputs, routes, out_path,
                          time.perf_counter() - t0, n_workers)
     if stage is not None and out_path is not None:
-        from .sweep_report import write_summary
-
         try:
             _write_parquet(frame_inputs, stage / "inputs.parquet")
             _write_parquet(routes, stage / "routes.parquet")
-            write_summary(result, stage)
+            if finish is not None:
+                finish(result, stage)
             meta = {"spec": spec.to_dict(), "samples": samples, "seed": seed,
                     "chunk_size": chunk_size, "families": model.families,
                     "columns": model.columns,

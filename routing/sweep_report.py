@@ -37,7 +37,26 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .sweep import POLICIES, SweepResult, cvar, one_at_a_time, policy_costs, sides_of
+from .sweep import (
+    POLICIES,
+    SweepResult,
+    cvar,
+    one_at_a_time,
+    policy_costs,
+    run_sweep,
+    sides_of,
+)
+
+__all__ = ["charts", "pair_table", "policy_table", "run_and_report", "sensitivity_table",
+           "sides", "write_summary"]
+
+
+def run_and_report(graph: Any, spec: Any, samples: int, **kwargs: Any) -> SweepResult:
+    """``routing.sweep.run_sweep`` plus the summary tables and charts in ``out``.
+
+    What ``bypass sweep`` runs. Keyword arguments go to ``run_sweep``.
+    """
+    return run_sweep(graph, spec, samples, finish=write_summary, **kwargs)
 
 
 def sides(result: SweepResult) -> tuple[np.ndarray, np.ndarray]:

@@ -59,6 +59,9 @@ from typing import Any
 from networks.errors import ScenarioError
 from networks.settings import DATA_DIR
 
+__all__ = ["DISTRIBUTIONS", "SWEEP_DIR", "Distribution", "SweepError", "SweepSpec",
+           "parse_distribution", "parse_sweep", "read_sweep"]
+
 #: Folder of the shipped sweep files.
 SWEEP_DIR = DATA_DIR / "sweeps"
 

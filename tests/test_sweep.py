@@ -30,7 +30,7 @@ from routing.sweep import (
     run_sweep,
     sides_of,
 )
-from routing.sweep_report import pair_table
+from routing.sweep_report import pair_table, run_and_report
 from routing.sweep_spec import SWEEP_DIR, SweepError, parse_sweep, read_sweep
 
 ORIGINS = ["MTY", "GDL", "TIJ", "HMO"]
@@ -195,7 +195,7 @@ def test_outputs_partitioned_parquet_and_summary(graph, tmp_path):
     spec = read_sweep("transpacific_2026")
     spec = parse_sweep({"sweep": {"name": "t", "origins": ORIGINS, "destinations": DESTS},
                         "inputs": {k: _raw(v) for k, v in spec.inputs.items()}}, "t")
-    res = run_sweep(graph, spec, 30, seed=1, workers=0, chunk_size=10, out=out)
+    res = run_and_report(graph, spec, 30, seed=1, workers=0, chunk_size=10, out=out)
     data = pd.read_parquet(out / "samples")
     assert {"sample", "pair", "corridor", "cost_usd_per_teu", "time_h", "co2_kg_per_teu",
             "route_id"} <= set(data.columns)

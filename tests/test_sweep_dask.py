@@ -16,7 +16,7 @@ import pytest
 
 from networks.build import load_graph
 from routing.cli import main
-from routing.sweep import run_sweep
+from routing.sweep_report import run_and_report
 from routing.sweep_spec import read_sweep
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def in_process(graph, tmp_path_factory):
     folder = tmp_path_factory.mktemp("ref") / "w0"
     path = folder.parent / "small.toml"
     path.write_text(SMALL, encoding="utf-8")
-    run_sweep(graph, read_sweep(path), 24, seed=11, out=folder, workers=0, chunk_size=6)
+    run_and_report(graph, read_sweep(path), 24, seed=11, out=folder, workers=0, chunk_size=6)
     return files(folder)
 
 
@@ -97,7 +97,7 @@ def in_process(graph, tmp_path_factory):
 def test_local_cluster_same_seed_identical_parquet_whatever_the_workers(
         graph, small, tmp_path, in_process, workers):
     out = tmp_path / f"w{workers}"
-    res = run_sweep(graph, read_sweep(small), 24, seed=11, out=out, workers=workers,
+    res = run_and_report(graph, read_sweep(small), 24, seed=11, out=out, workers=workers,
                     chunk_size=6)
     assert res.workers == workers  # really ran on a LocalCluster of that many processes
     assert any(k.startswith("samples/corridor=") for k in in_process)
@@ -154,7 +154,7 @@ def test_sweep_through_external_scheduler(dask_cluster, small, tmp_path, graph, 
     assert code == 0, printed.err
     assert "on 1 worker(s)" in " ".join(printed.out.split())
     ref = tmp_path / "ref"
-    run_sweep(graph, read_sweep(small), 30, seed=4, out=ref, workers=0)
+    run_and_report(graph, read_sweep(small), 30, seed=4, out=ref, workers=0)
     assert files(out) == files(ref)
 
 
