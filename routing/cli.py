@@ -1049,6 +1049,92 @@ def bench(
 
 
 @app.command()
+def sweep(
+    file: Annotated[str, typer.Argument(help="Sweep file (TOML), or a shipped name such as "
+                                              "transpacific_2026.")],
+    samples: Annotated[int, typer.Option("--samples", help="Number of sampled futures.")] = 200,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same results "
+                                                      "on any number of workers).")] = 0,
+    out_dir: Annotated[Path | None, typer.Option(
+        "--out", help="Folder for the Parquet samples, tables and charts.")] = None,
+    scheduler: Annotated[str | None, typer.Option(
+        "--scheduler", help="Existing dask.distributed scheduler, e.g. tcp://10.0.0.5:8786 "
+                            "(default: a local cluster of processes).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        "--workers", help="Worker processes of the local cluster (default: cores, max 4; "
+                          "0: run in this process, no cluster).")]
+    = None,
+    json_: JsonOption = False,
+) -> None:
+    """Monte Carlo sweep: re-optimised routes per sampled future, per gateway family."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    from routing.sweep import check_scheduler_address
+    from routing.sweep_report import pair_table, policy_table, run_and_report, sensitivity_table
+    from routing.sweep_spec import read_sweep
+
+    spec = read_sweep(file)
+    if samples < 1:
+        raise BypassError(f"--samples must be a positive integer, got {samples}")
+    if scheduler:
+        check_scheduler_address(scheduler)
+    graph = _graph()
+    bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
+                   console=err, disable=state.quiet, transient=True)
+    with bar:
+        task = bar.add_task("sweep", total=samples)
+        result = run_and_report(graph, spec, samples, seed=seed, out=out_dir,
+                                scheduler=scheduler, workers=workers,
+                           progress=lambda done, total: bar.update(task, completed=done))
+    policies = policy_table(result)
+    sens = sensitivity_table(result)
+    pairs = pair_table(result)
+    if json_:
+        def rows(frame):
+            return [{k: (None if isinstance(v, float) and v != v else v)
+                     for k, v in rec.items()} for rec in frame.to_dict(orient="records")]
+        _emit_json({"sweep": spec.name, "samples": samples, "seed": seed,
+                    "families": result.model.families,
+                    "out": None if out_dir is None else str(out_dir),
+                    "policies": rows(policies), "sensitivity": rows(sens),
+                    "pairs": rows(pairs)})
+        return
+    t = Table(title=f"Sweep {spec.name}: {samples} samples, seed {seed}, "
+                    f"{result.seconds:.1f} s " + (f"on {result.workers} worker(s)"
+                                                  if result.workers else "in this process"),
+              title_justify="left", show_edge=False)
+    for label in ("policy", "expected\nUSD/TEU", "CVaR95\nUSD/TEU", "regret\nUSD/TEU"):
+        t.add_column(label, justify="left" if label == "policy" else "right")
+    for r in policies.itertuples(index=False):
+        t.add_row(r.policy, _num(r.expected_usd_per_teu, ",.0f"),
+                  _num(r.cvar95_usd_per_teu, ",.0f"), _num(r.expected_regret_usd_per_teu, ",.0f"))
+    out.print(t)
+    st = Table(title="Inputs ranked by swing of (US-free minus via-US), USD/TEU",
+               title_justify="left", show_edge=False)
+    for label in ("input", "rank corr.", "at low", "at high", "swing"):
+        st.add_column(label, justify="left" if label == "input" else "right")
+    for r in sens.itertuples(index=False):
+        st.add_row(r.input, _num(r.spearman_rho, "+.2f"),
+                   _num(r.delta_at_low_usd_per_teu, "+,.0f"),
+                   _num(r.delta_at_high_usd_per_teu, "+,.0f"), _num(r.swing_usd_per_teu, ",.0f"))
+    out.print(st)
+    share = pairs["p_us_free_cheaper"]
+    out.print(f"P(US-free cheaper): median over {len(pairs)} pairs {_num(share.median(), '.0%')}"
+              f", range {_num(share.min(), '.0%')} - {_num(share.max(), '.0%')}")
+    if out_dir is not None:
+        out.print(f"wrote {out_dir}/ (samples/corridor=*/part-*.parquet, inputs.parquet, "
+                  "routes.parquet, pairs.csv, policies.csv, sensitivity.csv, summary.html, PNGs)")
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option("--host", help="Address to bind (default loopback only).")]
     = "127.0.0.1",
