@@ -516,8 +516,8 @@ class LabelResult:
 QueryTooHardError = LabelLimitError
 
 #: Default work budget of one label search (labels popped + pushed + dominance
-#: comparisons); about a second of CPU.
-WORK_LIMIT = 1_500_000
+#: comparisons): one to two seconds of CPU.
+WORK_LIMIT = 1_000_000
 
 
 def label_search(
