@@ -28,7 +28,7 @@ import networkx as nx
 import shapely
 from shapely.geometry import LineString, Point
 
-from networks import costs, geography, settings
+from networks import costs, geography, services, settings
 from networks.datasets import (
     MAX_SEA_ACCESS_KM,
     Dataset,
@@ -98,6 +98,25 @@ class _Builder:
     def params(self):
         return self.dataset.parameters
 
+    def charges(self, locode: str) -> dict[str, float]:
+        """Per-TEU terminal charges of a port (port_charges.csv; default with a warning)."""
+        table = self.dataset.tables.get("port_charges")
+        if table is not None:
+            rows = table[table["locode"] == locode]
+            if len(rows):
+                r = rows.iloc[0]
+                return {"export": float(r["export_handling_usd_per_teu"]),
+                        "import": float(r["import_handling_usd_per_teu"]),
+                        "transship": float(r["transshipment_usd_per_teu"]),
+                        "transship_h": float(r["transshipment_dwell_h"])}
+        fallback = costs.parameter(self.params, "ocean.default_handling_usd_per_teu")
+        msg = (f"port {locode}: no row in port_charges.csv; handling {fallback:g} USD/TEU "
+               "(ocean.default_handling_usd_per_teu)")
+        if msg not in self.warnings:
+            self.warnings.append(msg)
+        return {"export": fallback, "import": fallback, "transship": fallback / 2,
+                "transship_h": 24.0}
+
     def add_node(self, node_id: str, **attrs) -> None:
         countries = tuple(attrs.get("countries") or (attrs["country"],))
         attrs["countries"] = countries
@@ -151,18 +170,20 @@ class _Builder:
             country = _node_country(r.lon, r.lat, PORT_TOLERANCE_KM, r.country)
             cap = r.capacity_teu_per_year
             attrs = dict(name=r.name, country=country, lon=r.lon, lat=r.lat, region=r.region,
-                         role=r.role)
-            if cap is not None and cap == cap:
+                         role=r.role, capacity_basis=r.capacity_basis)
+            if cap is not None and cap == cap:  # NaN: the user's literal `unlimited`
                 attrs["capacity_teu_per_year"] = float(cap)
             self.add_node(r.locode, kind="port", **attrs)
+            # Berths of the hypothetical layer (direct legs with no service, opt-in).
             for side in ("out", "in"):
                 self.add_node(f"{r.locode}:{side}", kind="berth", port=r.locode, name=r.name,
                               country=country, lon=r.lon, lat=r.lat, region=r.region)
+            charges = self.charges(r.locode)
             self.transfer(r.locode, f"{r.locode}:out", "load",
-                          costs.port_transfer(self.params, r.handling_usd_per_teu, r.dwell_h),
+                          costs.port_transfer(self.params, charges["export"], r.export_dwell_h),
                           both_ways=False)
             self.transfer(f"{r.locode}:in", r.locode, "discharge",
-                          costs.port_transfer(self.params, r.handling_usd_per_teu, 0.0),
+                          costs.port_transfer(self.params, charges["import"], r.import_dwell_h),
                           both_ways=False)
             # Land links meet at the gate, so traffic driving past a port town
             # does not pass through its terminal (nor count against capacity).
@@ -189,13 +210,17 @@ class _Builder:
                               countries=pair, lon=r.lon, lat=r.lat, border=r.id)
             modes = [m.strip() for m in str(r.modes).split(";") if m.strip()]
             for mode in modes:
-                h = getattr(r, f"crossing_h_{mode}", None)
-                fee = getattr(r, f"fee_usd_per_teu_{mode}", None)
+                def cell(name: str, row=r, mode=mode) -> float | None:
+                    v = getattr(row, f"{name}_{mode}", None)
+                    return None if v is None or v != v else float(v)
+
                 figures = costs.border_crossing(
-                    self.params, mode,
-                    None if h is None or h != h else h,
-                    None if fee is None or fee != fee else fee,
+                    self.params, mode, cell("crossing_h"), cell("fee_usd_per_teu"),
+                    customs_h=cell("customs_h"), interchange_h=cell("interchange_h"),
                 )
+                cap = cell("capacity_teu_per_year")
+                if cap is not None:
+                    figures["capacity_teu_per_year"] = cap
                 self.transfer(f"{r.id}:{pair[0]}", f"{r.id}:{pair[1]}", f"border-{mode}",
                               figures, both_ways=True)
                 for side in pair:
@@ -263,28 +288,119 @@ class _Builder:
             us_waters_nm={"territorial": 0.0, "eez": 0.0}, geometry=geom, **figures,
         )
 
-    # -- sea legs ------------------------------------------------------------------
-    def sea_legs(self, legs, offshore) -> None:
+    # -- sea: liner services and the hypothetical layer -----------------------------
+    def sea_network(self, legs, offshore) -> None:
+        """Service-expanded sea network (networks/services.py) plus hypothetical legs.
+
+        Per service S calling port P: ``P:S:out`` (boarding) and ``P:S:in``
+        (arriving). ``P -> P:S:out`` loads (export handling, yard dwell, half
+        S's headway), ``P:S:out -> Q:S:in`` rides S along its rotation,
+        ``Q:S:in -> Q`` discharges (import handling) and ``Q:S:in -> Q:T:out``
+        transships (transshipment charge, connection dwell, half T's headway;
+        the box stays in the terminal, so it does not pass the port node).
+        Direct legs with no service run ``A:out -> B:in``, all hypothetical.
+        """
         ports = self.dataset.ports
         region = dict(zip(ports["locode"], ports["region"], strict=True))
-        scheduled: dict[frozenset, str] = {}
-        services = self.dataset.tables.get("sea_services")
-        if services is not None:
-            for r in services.itertuples(index=False):
-                if r.service == "scheduled":
-                    scheduled[frozenset((r.from_locode, r.to_locode))] = r.source
+        export_dwell = dict(zip(ports["locode"], ports["export_dwell_h"], strict=True))
+        import_dwell = dict(zip(ports["locode"], ports["import_dwell_h"], strict=True))
         for (a, b), leg in sorted(legs.items()):
             lane = costs.ocean_lane(region[a], region[b])
             if lane is None:
                 continue
-            self._sea_edge(a, b, leg, lane, "sea", scheduled)
+            self._direct_edge(a, b, leg, lane, "sea")
             alt = offshore.get((a, b))
             if leg.us_waters_nm.get("territorial_not_exempt", 0.0) > 0.0 and alt is not None:
-                self._sea_edge(a, b, alt, lane, "sea-offshore", scheduled)
+                self._direct_edge(a, b, alt, lane, "sea-offshore")
+        # Calls at ports the dataset lacks drop out with one logged warning per
+        # service (networks.services); the default dataset itself omits many
+        # published calls (Dalian, Xiamen, ...), so they are not graph warnings.
+        found, _ = services.parse_services(self.dataset.tables.get("services"), region)
+        side = {c: ("asia" if reg == "asia" else "na") for c, reg in region.items()}
+        boards: dict[str, list[services.Service]] = {}
+        lands: dict[str, list[services.Service]] = {}
+        for svc in found:
+            for ride in services.rides(svc, legs, services.sensible(side)):
+                lane = costs.ocean_lane(region[ride.origin], region[ride.destination])
+                if lane is None:
+                    continue
+                for port, mark, book in ((ride.origin, "out", boards),
+                                         (ride.destination, "in", lands)):
+                    node = f"{port}:{svc.name}:{mark}"
+                    if node not in self.graph:
+                        base = self.graph.nodes[port]
+                        self.add_node(node, kind="berth", port=port, service=svc.name,
+                                      name=f"{base['name']} ({svc.name})",
+                                      country=base["country"], lon=base["lon"],
+                                      lat=base["lat"], region=base["region"])
+                        book.setdefault(port, []).append(svc)
+                self._ride_edges(svc, ride, lane, legs, offshore)
+        for port, svcs in sorted(boards.items()):
+            ch = self.charges(port)
+            for svc in svcs:
+                wait = costs.headway_wait_h(svc.sailings_per_week)
+                self.transfer(port, f"{port}:{svc.name}:out", "load",
+                              costs.port_transfer(self.params, ch["export"],
+                                                  float(export_dwell[port]), wait),
+                              both_ways=False)
+                self.graph.edges[port, f"{port}:{svc.name}:out", "load"]["services"] = (
+                    svc.name,)
+        for port, svcs in sorted(lands.items()):
+            ch = self.charges(port)
+            for svc in svcs:
+                self.transfer(f"{port}:{svc.name}:in", port, "discharge",
+                              costs.port_transfer(self.params, ch["import"],
+                                                  float(import_dwell[port])),
+                              both_ways=False)
+                for onward in boards.get(port, []):
+                    if onward.name == svc.name:
+                        continue
+                    wait = costs.headway_wait_h(onward.sailings_per_week)
+                    figures = costs.port_transfer(self.params, ch["transship"],
+                                                  ch["transship_h"], wait, lifts=2)
+                    a, b = f"{port}:{svc.name}:in", f"{port}:{onward.name}:out"
+                    self.transfer(a, b, "transship", figures, both_ways=False)
+                    self.graph.edges[a, b, "transship"]["services"] = (svc.name, onward.name)
 
-    def _sea_edge(self, a, b, leg, lane, key, scheduled) -> None:
-        via_panama = "panama" in leg.passages
-        figures = costs.sea_edge(self.params, lane, leg.distance_nm, leg.distance_km, via_panama)
+    def _ride_edges(self, svc, ride, lane, legs, offshore) -> None:
+        a, b = f"{ride.origin}:{svc.name}:out", f"{ride.destination}:{svc.name}:in"
+        direct = legs[(ride.origin, ride.destination)].distance_nm
+        call_countries = tuple(self.graph.nodes[c]["country"] for c in ride.calls)
+        variants = [("sea", ride)]
+        exposed = [leg.us_waters_nm.get("territorial_not_exempt", 0.0) > 0.0
+                   for leg in ride.legs]
+        if any(exposed) and US not in call_countries:
+            alt_legs = [offshore.get((leg.origin, leg.destination)) if bad else leg
+                        for leg, bad in zip(ride.legs, exposed, strict=True)]
+            if all(x is not None for x in alt_legs):
+                variants.append(("sea-offshore", services.Ride(
+                    ride.service, ride.origin, ride.destination, ride.calls, tuple(alt_legs))))
+        for key, r in variants:
+            figures = costs.service_ride(self.params, lane, direct, r.distance_nm,
+                                         r.distance_km, len(r.calls) - 1, r.passages)
+            crossed = r.countries
+            countries = tuple(dict.fromkeys(
+                (call_countries[0],) + crossed + call_countries[1:]))
+            transit = US in call_countries or US in crossed
+            strict = transit or any(
+                leg.us_waters_nm.get("territorial_not_exempt", 0.0) > 0.0 for leg in r.legs)
+            self.graph.add_edge(
+                a, b, key=key,
+                mode="sea", kind="sea", lane=lane,
+                variant="shortest" if key == "sea" else "outside_us_territorial_sea",
+                distance_km=r.distance_km, distance_nm=r.distance_nm, direct_nm=direct,
+                service="scheduled", services=(svc.name,), calls=r.calls,
+                service_source=svc.source, passages=r.passages,
+                countries=countries, us_transit=transit, us_transit_strict=strict,
+                us_waters_nm={z: sum(leg.us_waters_nm.get(z, 0.0) for leg in r.legs)
+                              for z in ("territorial", "eez")},
+                geometry=LineString(r.coords), **figures,
+            )
+
+    def _direct_edge(self, a, b, leg, lane, key) -> None:
+        """A hypothetical direct leg: no liner service, charter/feeder price (opt-in)."""
+        figures = costs.sea_edge(self.params, lane, leg.distance_nm, leg.distance_km,
+                                 leg.passages, hypothetical=True)
         geom = LineString(leg.coords)
         ua, ub = self.graph.nodes[f"{a}:out"], self.graph.nodes[f"{b}:in"]
         crossed = tuple(leg.countries)
@@ -293,14 +409,15 @@ class _Builder:
         transit = US in node_countries or US in crossed
         exposure = dict(leg.us_waters_nm)
         strict = transit or exposure.get("territorial_not_exempt", 0.0) > 0.0
-        source = scheduled.get(frozenset((a, b)))
         self.graph.add_edge(
             f"{a}:out", f"{b}:in", key=key,
             mode="sea", kind="sea", lane=lane,
             variant="shortest" if key == "sea" else "outside_us_territorial_sea",
             distance_km=leg.distance_km, distance_nm=leg.distance_nm,
-            service="scheduled" if source else "hypothetical",
-            service_source=source or "no liner service calling both ports was found",
+            direct_nm=leg.distance_nm,
+            service="hypothetical", services=(), calls=(a, b),
+            service_source="no liner service in services.csv carries a box between these "
+                           "ports; priced as a charter/feeder (ocean.hypothetical_rate_factor)",
             passages=leg.passages,
             countries=countries, us_transit=transit, us_transit_strict=strict,
             us_waters_nm={"territorial": exposure.get("territorial", 0.0),
@@ -343,7 +460,7 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
     progress("routing graph: land links")
     builder.land_links()
     progress("routing graph: sea legs")
-    builder.sea_legs(legs, offshore)
+    builder.sea_network(legs, offshore)
     for node, attrs in sorted(graph.nodes(data=True)):
         if attrs["kind"] == "hub" and graph.out_degree(node) == 0:
             builder.warnings.append(f"hub {node}: no land link; it cannot reach any port")

@@ -69,7 +69,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-#: Tables every dataset needs (demand and sea_services and port_access are optional).
+#: Tables every dataset needs (demand, services, port_charges and port_access are optional).
 REQUIRED_TABLES = ("ports", "hubs", "borders", "junctions", "land_links")
 PARAMETERS_FILE = "parameters.toml"
 #: A port farther than this from every sea-network node cannot be joined to the
@@ -178,8 +178,11 @@ def _parse(value: object, f: Field, file: str, line: int) -> tuple[object, Datas
     if v == "":
         if f.nullable or not f.required:
             return None, None
+        expected = f"a {f.type}" + (f" or {' / '.join(f.literals)}" if f.literals else "")
         return None, DatasetError(file, "empty value", row=line, field=f.name,
-                                  expected=f"a {f.type}")
+                                  expected=expected)
+    if f.literals and v.lower() in f.literals:
+        return float("nan"), None
     if f.type in ("float", "int"):
         try:
             num = float(v)
@@ -584,6 +587,22 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
             log.warning("%s", note)
 
 
+def _check_finite_capacity(ports: pd.DataFrame, file: str,
+                           problems: list[DatasetError]) -> None:
+    """The default dataset bounds every port: `unlimited` is for user datasets only.
+
+    A port without a capacity would absorb any volume ``bypass plan`` sends it
+    (the 465,100 TEU/yr once sent through Mazatlán), so the shipped data must
+    carry a sourced figure for each one.
+    """
+    for code, cap, line in zip(ports["locode"], ports["capacity_teu_per_year"], ports["_line"],
+                               strict=True):
+        if cap != cap:
+            problems.append(DatasetError(file, "capacity missing in the default dataset",
+                                         row=int(line), field="capacity_teu_per_year",
+                                         value=str(code), expected="a sourced TEU/year figure"))
+
+
 def _check_geometry(tables: Mapping[str, pd.DataFrame], files: Mapping[str, str],
                     problems: list[DatasetError]) -> None:
     for name, col, kinds in (("land_links", "geometry", ("LineString",)),
@@ -797,6 +816,8 @@ def _load(root: Path, lazy: tuple[str, ...] = (), stream: tuple[str, ...] = ()) 
     _check_references(got.tables, got.files, defaulted, problems, got.warnings)
     got.warnings += streamed
     _check_geometry(got.tables, got.files, problems)
+    if is_default and "ports" in got.tables:
+        _check_finite_capacity(got.tables["ports"], got.files["ports"], problems)
     return got
 
 
@@ -939,6 +960,10 @@ def _plain(frame: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     for f in schema.fields:
         if f.type in ("float", "int"):
             frame[f.name] = pd.to_numeric(frame[f.name]).astype(float)
+            if f.literals and f.required and not f.nullable:
+                # NaN here is the literal (e.g. `unlimited`); an empty cell would not load
+                frame[f.name] = frame[f.name].astype(object).where(
+                    frame[f.name].notna(), f.literals[0])
     return frame
 
 

@@ -339,7 +339,8 @@ def _split_parts(line: BaseGeometry) -> list[tuple[LineString, float]]:
             else:
                 merged.append((list(piece), shift))
         for piece, shift in merged:
-            shifted = [(x - shift, y) for x, y in piece]
+            # Clamp float residue (a seam vertex at -179.99999999999997 shifted by 360).
+            shifted = [(min(180.0, max(-180.0, x - shift)), y) for x, y in piece]
             out.append((LineString(shifted), shift))
     return out
 

@@ -28,8 +28,9 @@ __all__ = [
     "PARAMETERS",
     "PORTS",
     "PORT_ACCESS",
+    "PORT_CHARGES",
     "SCENARIO",
-    "SEA_SERVICES",
+    "SERVICES",
     "SOURCE",
     "TABLES",
     "TABLE_EXTENSIONS",
@@ -64,6 +65,9 @@ class Field:
     pattern: str | None = None
     nullable: bool = False  # an empty cell is allowed (means "unknown" / default)
     exclusive_minimum: bool = False  # the value must be > minimum (a speed, a distance)
+    #: words accepted in a numeric column instead of a number (read as NaN), e.g.
+    #: ``unlimited`` for a capacity a user dataset chooses not to bound
+    literals: tuple[str, ...] = ()
 
     def range_text(self) -> str:
         """The allowed range as written in messages and docs, e.g. ``> 0 .. 20000``."""
@@ -132,7 +136,7 @@ PORTS = TableSchema(
             "region",
             "str",
             "trade region (decides the ocean rate lane)",
-            allowed=("mx_pacific", "mx_gulf", "ca_pacific", "us_pacific", "asia"),
+            allowed=("mx_pacific", "mx_gulf", "ca_pacific", "us_pacific", "us_gulf", "asia"),
         ),
         Field(
             "role", "str", "role in the network", allowed=("origin", "transshipment", "destination")
@@ -142,17 +146,28 @@ PORTS = TableSchema(
         Field(
             "capacity_teu_per_year",
             "float",
-            "container capacity (empty: unlimited)",
+            "container capacity; the literal `unlimited` opts a user dataset out of the "
+            "bound (the default dataset must give a number)",
             unit="TEU/year",
             minimum=0.0,
             exclusive_minimum=True,
             maximum=MAX_TEU_PER_YEAR,
-            nullable=True,
+            literals=("unlimited",),
+        ),
+        Field(
+            "capacity_basis",
+            "str",
+            "what the capacity figure measures",
+            allowed=("total_throughput", "export_side", "nameplate", "unlimited"),
         ),
         Field("handling_usd_per_teu", "float", "terminal handling per lift", unit="USD/TEU",
               minimum=0.0, maximum=MAX_CHARGE_USD_PER_TEU),
-        Field("dwell_h", "float", "typical container dwell before loading", unit="h",
-              minimum=0.0, maximum=MAX_WAIT_H),
+        Field("export_dwell_h", "float",
+              "typical dwell of an export box from gate-in to loading (origin port)",
+              unit="h", minimum=0.0, maximum=MAX_WAIT_H),
+        Field("import_dwell_h", "float",
+              "typical dwell of an import box from discharge to gate-out (destination port)",
+              unit="h", minimum=0.0, maximum=MAX_WAIT_H),
         SOURCE,
     ),
 )
@@ -214,6 +229,24 @@ BORDERS = TableSchema(
         Field("fee_usd_per_teu_rail", "float", "rail crossing fees (empty: default)",
               unit="USD/TEU", minimum=0.0, maximum=MAX_CHARGE_USD_PER_TEU, required=False,
               nullable=True),
+        Field("customs_h_road", "float",
+              "customs / broker step for a truck (empty: default)", unit="h",
+              minimum=0.0, maximum=MAX_WAIT_H, required=False, nullable=True),
+        Field("customs_h_rail", "float",
+              "customs step for a train (empty: default)", unit="h",
+              minimum=0.0, maximum=MAX_WAIT_H, required=False, nullable=True),
+        Field("interchange_h_rail", "float",
+              "handover between the railways of the two sides (empty: default; 0 where one "
+              "railway runs through)", unit="h", minimum=0.0, maximum=MAX_WAIT_H,
+              required=False, nullable=True),
+        Field("capacity_teu_per_year_road", "float",
+              "published truck crossing capacity as TEU (empty: none published, unbounded)",
+              unit="TEU/year", minimum=0.0, exclusive_minimum=True, maximum=MAX_TEU_PER_YEAR,
+              required=False, nullable=True),
+        Field("capacity_teu_per_year_rail", "float",
+              "published rail crossing capacity as TEU (empty: none published, unbounded)",
+              unit="TEU/year", minimum=0.0, exclusive_minimum=True, maximum=MAX_TEU_PER_YEAR,
+              required=False, nullable=True),
         SOURCE,
     ),
 )
@@ -275,25 +308,64 @@ DEMAND = TableSchema(
     ),
 )
 
-SEA_SERVICES = TableSchema(
-    name="sea_services",
-    filename="sea_services.csv",
+SERVICES = TableSchema(
+    name="services",
+    filename="services.csv",
     description=(
-        "Port pairs with a scheduled liner service calling both ports; any other "
-        "sea leg is reported as hypothetical."
+        "Liner services, one row per service: the ordered rotation of port calls "
+        "(UN/LOCODEs separated by ';', the loop closes back to the first call), "
+        "sailings per week and published transit days. Sea edges of the routing graph "
+        "follow these rotations (networks/services.py). Calls at ports absent from the "
+        "ports table drop out of the rotation with one logged warning per service. Any "
+        "other port pair has only a hypothetical leg (opt-in, `--allow-hypothetical`)."
     ),
-    references={"from_locode": ("ports",), "to_locode": ("ports",)},
+    id_field="service",
     fields=(
-        Field("from_locode", "str", "UN/LOCODE", pattern=LOCODE_PATTERN),
-        Field("to_locode", "str", "UN/LOCODE", pattern=LOCODE_PATTERN),
-        Field("service", "str", "service reality", allowed=("scheduled", "hypothetical")),
+        Field("service", "str", "service id (no ':'), e.g. TLP5",
+              pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$"),
+        Field("operators", "str", "operating carrier(s), ';'-separated"),
+        Field("rotation", "str", "ordered port calls, UN/LOCODEs separated by ';' (at least 2)",
+              pattern=r"^[A-Z]{2}[A-Z2-9]{3}(;[A-Z]{2}[A-Z2-9]{3})+$"),
+        Field("sailings_per_week", "float", "frequency (boarding waits half the headway)",
+              unit="sailings/week", minimum=0.01, maximum=21.0),
+        Field("transit_days", "str",
+              "published port-to-port transit days, 'FROM>TO=days;...' (checked by tests)",
+              required=False, nullable=True,
+              pattern=r"^([A-Z]{2}[A-Z2-9]{3}>[A-Z]{2}[A-Z2-9]{3}=[0-9.]+)(;[A-Z]{2}[A-Z2-9]{3}>[A-Z]{2}[A-Z2-9]{3}=[0-9.]+)*$"),
+        SOURCE,
+    ),
+)
+
+PORT_CHARGES = TableSchema(
+    name="port_charges",
+    filename="port_charges.csv",
+    description=(
+        "Terminal charges per TEU, one basis for every port: export handling where a box "
+        "boards its first ship, import handling where it leaves its last one, and the "
+        "transshipment charge and minimum connection dwell between two services (the wait "
+        "for the onward sailing is added from its frequency). Rows for ports the dataset "
+        "lacks are ignored; a port without a row uses the `ocean.default_handling_usd_per_teu` "
+        "parameter with a warning."
+    ),
+    id_field="locode",
+    fields=(
+        Field("locode", "str", "UN/LOCODE", pattern=LOCODE_PATTERN),
+        Field("export_handling_usd_per_teu", "float", "origin (export) handling",
+              unit="USD/TEU", minimum=0.0, maximum=5000.0),
+        Field("import_handling_usd_per_teu", "float", "destination (import) handling",
+              unit="USD/TEU", minimum=0.0, maximum=5000.0),
+        Field("transshipment_usd_per_teu", "float", "transshipment handling (discharge + load)",
+              unit="USD/TEU", minimum=0.0, maximum=5000.0),
+        Field("transshipment_dwell_h", "float", "minimum connection time between services",
+              unit="h", minimum=0.0, maximum=720.0),
         SOURCE,
     ),
 )
 
 TABLES: dict[str, TableSchema] = {
     s.name: s
-    for s in (PORTS, PORT_ACCESS, HUBS, BORDERS, JUNCTIONS, LAND_LINKS, SEA_SERVICES, DEMAND)
+    for s in (PORTS, PORT_ACCESS, HUBS, BORDERS, JUNCTIONS, LAND_LINKS, SERVICES,
+              PORT_CHARGES, DEMAND)
 }
 
 
@@ -359,9 +431,10 @@ DEFAULT_RULES = (
     "country is skipped",
     "inland (dry) ports farther than 200 km from the sea network are skipped",
     "role: mx_* -> origin, ca_pacific/us_pacific -> transshipment, asia -> destination",
-    "handling_usd_per_teu, dwell_h: the median of the default dataset's ports of the "
-    "same region",
-    "capacity_teu_per_year: empty (unlimited; the sources carry no capacity)",
+    "handling_usd_per_teu, export_dwell_h, import_dwell_h: the median of the default "
+    "dataset's ports of the same region",
+    "capacity_teu_per_year: the literal `unlimited` with capacity_basis `unlimited` (the "
+    "sources carry no capacity; replace it with a sourced figure to bound the port)",
 )
 
 
@@ -428,18 +501,22 @@ PARAMETERS = TomlSchema(
     keys=(
         TomlKey("ocean.speed_kn", "kn", "liner service speed"),
         TomlKey("ocean.port_call_h", "h per port call", "time per port call of a sea leg"),
-        TomlKey("ocean.rate_usd_per_teu.na_to_asia", _RATE,
-                "US/Canada Pacific -> Asia ocean rate"),
-        TomlKey("ocean.rate_usd_per_teu.mx_pacific_to_asia", _RATE,
-                "Mexico Pacific -> Asia ocean rate"),
-        TomlKey("ocean.rate_usd_per_teu.mx_gulf_to_asia", _RATE,
-                "Mexico Gulf -> Asia ocean rate (Panama toll added separately)"),
-        TomlKey("ocean.rate_usd_per_teu.na_coastal", _RATE,
-                "North American coastal feeder rate"),
-        TomlKey("ocean.rate_usd_per_teu.intra_asia", _RATE, "intra-Asia feeder rate"),
+        *(TomlKey(f"ocean.rate.{lane}.{part}", unit,
+                  f"ocean rate model, {lane}: {what} (rate = base + per_nm x direct nm)",
+                  required=False)
+          for lane in ("transpacific_wb", "intra_asia", "na_coastal")
+          for part, unit, what in (("base_usd_per_teu", _RATE, "base"),
+                                   ("per_usd_per_teu_nm", "USD/TEU per nm", "per nm"))),
         TomlKey("ocean.rate_usd_per_teu.asia_to_na", _RATE,
                 "Asia -> North America rate (reference; headhaul legs are left out)",
                 required=False),
+        TomlKey("ocean.hypothetical_rate_factor", "x liner rate",
+                "price of a direct leg with no liner service (opt-in)", required=False),
+        TomlKey("ocean.default_handling_usd_per_teu", _RATE,
+                "handling of a port without a port_charges row", required=False),
+        TomlKey("ocean.suez_toll_usd_per_teu", "USD per loaded TEU", "Suez Canal toll",
+                required=False),
+        TomlKey("ocean.suez_transit_h", "h", "Suez Canal transit time", required=False),
         TomlKey("ocean.panama_toll_usd_per_teu", "USD per loaded TEU", "Panama Canal toll"),
         TomlKey("ocean.panama_transit_h", "h", "Panama Canal transit time"),
         TomlKey("rail.cost_usd_per_teu_km.MEX", "USD/TEU-km", "rail line-haul cost, Mexico"),
@@ -458,16 +535,34 @@ PARAMETERS = TomlSchema(
         TomlKey("road.speed_kmh.MEX", "km/h", "truck average speed, Mexico"),
         TomlKey("road.speed_kmh.USA", "km/h", "truck average speed, US", required=False),
         TomlKey("road.speed_kmh.CAN", "km/h", "truck average speed, Canada", required=False),
+        TomlKey("road.hos.max_driving_h.MEX", "h", "truck driving per shift (NOM-087); "
+                "`.USA`, `.CAN` likewise", required=False),
+        TomlKey("road.hos.rest_h.MEX", "h", "truck rest between shifts; per country",
+                required=False),
+        TomlKey("road.hos.break_every_h.MEX", "h", "driving before a short break; per country",
+                required=False),
+        TomlKey("road.hos.break_h.MEX", "h", "short break length; per country", required=False),
         TomlKey("transfer.interchange_usd_per_teu", "USD/TEU", "rail <-> truck lift"),
         TomlKey("transfer.interchange_h", "h", "rail <-> truck interchange time",
                 required=False),
         TomlKey("border.default_crossing_h.road", "h", "road border time (crossing default)"),
         TomlKey("border.default_crossing_h.rail", "h", "rail border time (crossing default)"),
+        TomlKey("border.default_customs_h.road", "h",
+                "customs / broker step at a truck crossing (crossing default)", required=False),
+        TomlKey("border.default_customs_h.rail", "h",
+                "customs step at a rail crossing (crossing default)", required=False),
+        TomlKey("border.default_interchange_h.rail", "h",
+                "railway-to-railway handover at a rail crossing (crossing default)",
+                required=False),
         TomlKey("border.default_fee_usd_per_teu.road", "USD/TEU",
                 "road border fees (crossing default)"),
         TomlKey("border.default_fee_usd_per_teu.rail", "USD/TEU",
                 "rail border fees (crossing default)"),
         TomlKey("co2.g_per_teu_km.sea", "g CO2e/TEU-km", "sea CO2e intensity"),
+        *(TomlKey(f"co2.sea_g_per_teu_km.{lane}", "g CO2e/TEU-km",
+                  f"sea CO2e intensity on the {lane} lane (fallback: co2.g_per_teu_km.sea)",
+                  required=False)
+          for lane in ("transpacific_wb", "intra_asia", "na_coastal")),
         TomlKey("co2.g_per_teu_km.rail", "g CO2e/TEU-km", "rail CO2e intensity"),
         TomlKey("co2.g_per_teu_km.road", "g CO2e/TEU-km", "road CO2e intensity"),
         TomlKey("co2.g_per_teu.handling", "g CO2e per TEU per terminal pass",
@@ -545,6 +640,17 @@ PARAMETER_BOUNDS: tuple[Bound, ...] = (
           "five times the 2021 peak spot rates (about 10,000 USD/TEU)"),
     Bound("ocean.panama_toll_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
     Bound("ocean.panama_transit_h", "h", 0.0, MAX_WAIT_H),
+    *(Bound(f"ocean.rate.{lane}.base_usd_per_teu", "USD/TEU", 0.0, 5e4,
+            why="five times the 2021 peak spot rates (about 10,000 USD/TEU)")
+      for lane in ("transpacific_wb", "intra_asia", "na_coastal")),
+    *(Bound(f"ocean.rate.{lane}.per_usd_per_teu_nm", "USD/TEU per nm", 0.0, 10.0,
+            why="10 USD/TEU per nm is 100,000 USD/TEU across the Pacific")
+      for lane in ("transpacific_wb", "intra_asia", "na_coastal")),
+    Bound("ocean.hypothetical_rate_factor", "x liner rate", 0.0, 100.0,
+          why="a charter premium of 100x the liner rate is no longer a price"),
+    Bound("ocean.default_handling_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
+    Bound("ocean.suez_toll_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
+    Bound("ocean.suez_transit_h", "h", 0.0, MAX_WAIT_H),
     Bound("rail.cost_usd_per_teu_km", "USD/TEU-km", 0.0, 100.0,
           "land haulage costs a few USD per TEU-km at most"),
     Bound("road.cost_usd_per_teu_km", "USD/TEU-km", 0.0, 100.0,
@@ -555,9 +661,19 @@ PARAMETER_BOUNDS: tuple[Bound, ...] = (
     Bound("transfer.interchange_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
     Bound("transfer.interchange_h", "h", 0.0, MAX_WAIT_H),
     Bound("border.default_crossing_h", "h", 0.0, MAX_WAIT_H),
+    Bound("border.default_customs_h", "h", 0.0, MAX_WAIT_H),
+    Bound("border.default_interchange_h", "h", 0.0, MAX_WAIT_H),
+    Bound("road.hos.max_driving_h", "h", 0.0, 24.0, True,
+          "driving per shift cannot exceed a day (and the shift count divides by it)"),
+    Bound("road.hos.rest_h", "h", 0.0, 168.0, why="a week"),
+    Bound("road.hos.break_every_h", "h", 0.0, 24.0, True,
+          "a driving spell cannot exceed a day (and the break count divides by it)"),
+    Bound("road.hos.break_h", "h", 0.0, 24.0, why="a day"),
     Bound("border.default_fee_usd_per_teu", "USD/TEU", 0.0, MAX_CHARGE_USD_PER_TEU),
     Bound("co2.g_per_teu_km", "g CO2e/TEU-km", 0.0, 1e4,
           "ten times a truck's intensity (about 1,000 g per TEU-km)"),
+    Bound("co2.sea_g_per_teu_km", "g CO2e/TEU-km", 0.0, 1e4,
+          why="ten times a truck's intensity (about 1,000 g per TEU-km)"),
     Bound("co2.g_per_teu", "g CO2e/TEU", 0.0, 1e6),
 )
 #: Any other numeric parameter: >= 0 and at most this (the solver's integer

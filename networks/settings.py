@@ -39,3 +39,14 @@ def cache_dir() -> Path:
     from platformdirs import user_cache_dir
 
     return Path(user_cache_dir("bypass"))
+
+#: TEU per FEU: the one 20'/40' conversion of the project. A figure quoted per
+#: 40' box is divided by this to get USD per TEU; a figure per 20' box is per TEU
+#: as it stands. Dataset figures (parameters.toml, port_charges.csv) are stored per
+#: TEU, derived with this rule in their source text.
+TEU_PER_FEU = 2.0
+
+
+def per_teu_from_feu(value_per_feu: float) -> float:
+    """USD (or any amount) per TEU from a figure quoted per 40' box."""
+    return value_per_feu / TEU_PER_FEU

@@ -172,7 +172,8 @@ def ports(json_: JsonOption = False) -> None:
     dataset = _dataset()
     table = dataset.ports
     cols = ["locode", "name", "country", "region", "role", "lat", "lon",
-            "capacity_teu_per_year", "handling_usd_per_teu", "dwell_h"]
+            "capacity_teu_per_year", "capacity_basis", "handling_usd_per_teu",
+            "export_dwell_h", "import_dwell_h"]
     rows = table[cols].reset_index(drop=True).sort_values("locode")
     if json_:
         _emit_json(
@@ -182,17 +183,19 @@ def ports(json_: JsonOption = False) -> None:
             ]
         )
         return
-    t = Table(title=f"{len(rows)} ports", show_lines=False)
+    t = Table(title=f"{len(rows)} ports (dwell h: export/import)", show_lines=False)
     for c, label in [("locode", "LOCODE"), ("name", "name"), ("country", "country"),
                      ("region", "region"), ("role", "role"),
                      ("capacity_teu_per_year", "capacity TEU/yr"),
-                     ("handling_usd_per_teu", "handling USD/TEU"), ("dwell_h", "dwell h")]:
+                     ("handling_usd_per_teu", "handling USD/TEU"),
+                     ("export_dwell_h", "dwell h")]:
         t.add_column(label, justify="right" if c.endswith(("year", "teu", "_h")) else "left")
     for r in rows.itertuples():
         cap = "unlimited" if r.capacity_teu_per_year != r.capacity_teu_per_year else (
             f"{r.capacity_teu_per_year:,.0f}")
         t.add_row(*map(esc, (r.locode, r.name, r.country, r.region, r.role)), cap,
-                  f"{r.handling_usd_per_teu:,.0f}", f"{r.dwell_h:g}")
+                  f"{r.handling_usd_per_teu:,.0f}",
+                  f"{r.export_dwell_h:g}/{r.import_dwell_h:g}")
     out.print(t)
 
 
@@ -241,8 +244,10 @@ Strict = Annotated[
     bool,
     typer.Option("--strict-waters", help="Also count the US 12 nm territorial sea as US transit."),
 ]
-Scheduled = Annotated[
-    bool, typer.Option("--scheduled-only", help="Only sea legs with a scheduled liner service.")
+Hypothetical = Annotated[
+    bool, typer.Option("--allow-hypothetical",
+                       help="Also use direct sea legs no liner service offers (priced as a "
+                            "charter/feeder; flagged in every output).")
 ]
 CsvOption = Annotated[Path | None, typer.Option("--csv", help="Also write a CSV table here.")]
 AvoidCountry = Annotated[list[str] | None, typer.Option(
@@ -277,7 +282,7 @@ def _place(graph, text: str, kinds: tuple[str, ...], what: str) -> str:
     return resolve_place(graph, text, kinds=kinds, what=what)[0]
 
 
-def _route_options(objective, max_days, max_cost, via, avoid, strict, scheduled,
+def _route_options(objective, max_days, max_cost, via, avoid, strict, hypothetical,
                    avoid_countries=(), avoid_modes=(), max_transshipments=None):
     """The command line's route options as the API's ``RouteOptions`` (validated there)."""
     from networks.errors import QueryError
@@ -287,7 +292,8 @@ def _route_options(objective, max_days, max_cost, via, avoid, strict, scheduled,
         return RouteOptions(
             objective=objective, max_days=max_days, max_cost=max_cost,
             via=tuple(via or ()), avoid=tuple(avoid or ()), strict_waters=strict,
-            scheduled_only=scheduled, avoid_countries=tuple(avoid_countries or ()),
+            allow_hypothetical=hypothetical,
+            avoid_countries=tuple(avoid_countries or ()),
             avoid_modes=tuple(avoid_modes or ()), max_transshipments=max_transshipments,
         )
     except QueryError as exc:  # say it with the flag the user typed
@@ -315,6 +321,10 @@ def _legs_table(route, title: str) -> Table:
         note = []
         if leg.service == "hypothetical":
             note.append("[yellow]hypothetical service[/yellow]")
+        elif leg.mode == "sea" and leg.services:
+            note.append("service " + esc(", ".join(leg.services)))
+        if leg.wait_h:
+            note.append(f"wait {leg.wait_h:.0f} h")
         if leg.us_transit:
             note.append("[red]US[/red]")
         elif leg.us_waters_nm.get("territorial", 0) > 0:
@@ -329,8 +339,14 @@ def _legs_table(route, title: str) -> Table:
               f"[b]{tot['time_h']:,.1f}[/b]",
               f"[b]{tot['cost_usd_per_teu']:,.0f}[/b]", f"[b]{tot['co2_kg_per_teu']:,.0f}[/b]",
               f"US 12 nm {tot['us_waters_nm']['territorial']:.0f} nm, "
-              f"200 nm {tot['us_waters_nm']['eez']:.0f} nm")
+              f"200 nm {tot['us_waters_nm']['eez']:.0f} nm, "
+              f"{tot['transshipments']} transshipment(s), waiting {tot['wait_h']:.0f} h")
     return t
+
+
+def _in_bond_note(route) -> str:
+    """The words every output uses for a Mexican box crossing US land to a non-US port."""
+    return " (through the US in bond)" if route.totals.get("in_bond") else ""
 
 
 def _side_payload(route) -> dict | None:
@@ -350,7 +366,7 @@ def route(
     k: Annotated[int, typer.Option("-k", help="Alternatives per side (differing ports/borders).",
                                    min=1, max=20)] = 1,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     avoid_country: AvoidCountry = None,
     avoid_mode: AvoidMode = None,
     max_transshipments: MaxTransship = None,
@@ -364,7 +380,7 @@ def route(
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
     options = _route_options(objective, max_days, max_cost, via, avoid, strict_waters,
-                             scheduled_only, avoid_country, avoid_mode, max_transshipments)
+                             allow_hypothetical, avoid_country, avoid_mode, max_transshipments)
     result = compare_route(graph, origin, dest, options)
     payload: dict = result.to_dict()
     extra: dict[str, list] = {}
@@ -415,11 +431,12 @@ def route(
         out.print()
         out.print(_legs_table(r, f"{title}: {r.totals['cost_usd_per_teu']:,.0f} USD/TEU, "
                                  f"{r.totals['time_days']:.1f} days via "
-                                 f"{esc(' -> '.join(r.totals['ports']))}"))
+                                 f"{esc(' -> '.join(r.totals['ports']))}{_in_bond_note(r)}"))
         for i, alt in enumerate(extra.get(side, [])[1:], start=2):
             tt = alt.totals
             out.print(f"  alternative {i}: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
-                      f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}")
+                      f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}"
+                      f"{_in_bond_note(alt)}")
     if ruled_out is not None:
         tt = ruled_out.totals
         out.print(f"\n--strict-waters rules out the default rule's US-free best: "
@@ -430,15 +447,16 @@ def route(
         tt = best_any.totals
         out.print(f"\nBest route allowed to use the US: {tt['cost_usd_per_teu']:,.0f} USD/TEU, "
                   f"{tt['time_days']:.1f} days via {esc(' -> '.join(tt['ports']))}"
-                  f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}")
+                  f"{' (uses the US)' if tt['us_transit'] else ' (US-free)'}"
+                  f"{_in_bond_note(best_any)}")
     a, b = result["us_free"], result["via_us"]
     if a is not None and b is not None:
         dc = a.totals["cost_usd_per_teu"] - b.totals["cost_usd_per_teu"]
         dd = a.totals["time_days"] - b.totals["time_days"]
         out.print(f"\nUS-free vs through the US: {dc:+,.0f} USD/TEU, {dd:+.1f} days")
     if any(leg.service == "hypothetical" for r in (a, b) if r for leg in r.legs):
-        out.print("[yellow]hypothetical: no scheduled liner service calling both ports was "
-                  "found; --scheduled-only leaves such legs out[/yellow]")
+        out.print("[yellow]hypothetical: a sea leg no liner service offers (charter/feeder "
+                  "price; shown because of --allow-hypothetical)[/yellow]")
 
 
 @app.command()
@@ -450,7 +468,7 @@ def frontier(
     via: Via = None,
     avoid: Avoid = None,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     avoid_country: AvoidCountry = None,
     avoid_mode: AvoidMode = None,
     max_transshipments: MaxTransship = None,
@@ -465,7 +483,7 @@ def frontier(
     origin = _place(graph, from_, ("hub", "port"), "origin")
     dest = _place(graph, to, ("port",), "destination")
     options = _route_options("cost", max_days, max_cost, via, avoid, strict_waters,
-                             scheduled_only, avoid_country, avoid_mode, max_transshipments)
+                             allow_hypothetical, avoid_country, avoid_mode, max_transshipments)
     fronts, reasons = {}, {}
     for side, flags in SIDE_FILTERS:
         try:
@@ -509,6 +527,7 @@ def plan(
     ] = None,
     max_days: MaxDays = None,
     strict_waters: Strict = False,
+    allow_hypothetical: Hypothetical = False,
     frontier_points: Annotated[int, typer.Option(
         "--frontier", min=0, max=50,
         help="Also sweep the system cost-vs-time frontier with this many points (0: off).")
@@ -550,16 +569,18 @@ def plan(
     progress(f"plan: {len(table)} demand rows, column generation (GLOP)...")
     plans = {
         "us_free": allocate(graph, table, allow_us=False, max_days=max_days,
-                            strict_waters=strict_waters),
+                            strict_waters=strict_waters, allow_hypothetical=allow_hypothetical),
         "us_allowed": allocate(graph, table, allow_us=True, max_days=max_days,
-                               strict_waters=strict_waters),
+                               strict_waters=strict_waters,
+                               allow_hypothetical=allow_hypothetical),
     }
     sweeps = {}
     if frontier_points:
         progress(f"plan: epsilon-constraint sweep, {frontier_points} points per side...")
         for name, allow in (("us_free", False), ("us_allowed", True)):
             sweeps[name] = plan_frontier(graph, table, frontier_points, allow_us=allow,
-                                         max_days=max_days, strict_waters=strict_waters)
+                                         max_days=max_days, strict_waters=strict_waters,
+                                         allow_hypothetical=allow_hypothetical)
     stress_frame = None
     if by_corridor:
         from routing.plan import corridor_stress
@@ -764,7 +785,7 @@ CargoValue = Annotated[float | None, typer.Option(
     "table's cargo_value_usd_per_teu, else 40,000).")]
 
 
-def _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only):
+def _comparison(from_, to, scenario, cargo_value, strict_waters, allow_hypothetical):
     from routing.compare import compare
     from routing.scenarios import load_scenario
 
@@ -776,7 +797,7 @@ def _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
     progress("compare: solving US-free and through-the-US routes per pair...")
     return graph, compare(graph, origins, dests, sc, demand=demand,
                           cargo_value_usd_per_teu=cargo_value, strict_waters=strict_waters,
-                          scheduled_only=scheduled_only)
+                          allow_hypothetical=allow_hypothetical)
 
 
 def _num(value: float, spec: str) -> str:
@@ -790,7 +811,7 @@ def compare(
     scenario: ScenarioOption = "status_quo",
     cargo_value: CargoValue = None,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     json_: JsonOption = False,
     csv: CsvOption = None,
     parquet: Annotated[Path | None, typer.Option("--parquet", help="Also write Parquet here.")]
@@ -800,7 +821,8 @@ def compare(
     from routing.compare import scenario_summary
     from routing.scenarios import builtin_scenarios
 
-    _, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    _, comp = _comparison(from_, to, scenario, cargo_value, strict_waters,
+                              allow_hypothetical)
     scs = builtin_scenarios()
     if comp.scenario.name not in {s.name for s in scs}:
         scs.append(comp.scenario)
@@ -841,8 +863,8 @@ def compare(
                   _num(r.breakeven_pct_of_cargo_value, "+.1f"), fav)
     out.print(t)
     if f["us_free_hypothetical"].any() or f["via_us_hypothetical"].any():
-        out.print("[yellow]* uses a sea leg with no scheduled liner service "
-                  "(--scheduled-only leaves such legs out)[/yellow]")
+        out.print("[yellow]* uses a sea leg no liner service offers "
+                  "(--allow-hypothetical)[/yellow]")
     s = comp.summary()
     out.print(f"\n[b]{s['pairs_us_free']} of {s['pairs']} pairs "
               f"({_num(s['share_pairs_us_free'], '.0%')}) and "
@@ -862,7 +884,7 @@ def compare(
     out.print("[dim]In-bond transit through the US is normally not dutiable; the duty and "
               "disruption scenarios model policy risk, not current law.[/dim]")
     if sc.forbid_us_transit or sc.port_extra_dwell_h:
-        out.print(f"[yellow]{sc.name} closes US transit or adds port dwell; the two-sided "
+        out.print(f"[yellow]{esc(sc.name)} closes US transit or adds port dwell; the two-sided "
                   "comparison ignores both (see 'bypass corridors').[/yellow]")
 
 
@@ -924,8 +946,9 @@ def corridors(
         _emit_json(payload)
         return
     nd = graph.nodes
-    out.print(f"[b]{nd[origin]['name']} ({origin}) -> {nd[dest]['name']} ({dest})[/b]: best "
-              f"route through each gateway, minimising {objective}, scenario {sc.name}, "
+    out.print(f"[b]{esc(nd[origin]['name'])} ({esc(origin)}) -> {esc(nd[dest]['name'])} "
+              f"({esc(dest)})[/b]: best "
+              f"route through each gateway, minimising {objective}, scenario {esc(sc.name)}, "
               f"cargo value {result.cargo_value_usd_per_teu:,.0f} USD/TEU")
     t = Table(show_edge=False, title_justify="left",
               title="switch = extra charge per TEU on the winner at which the gateway ties")
@@ -936,7 +959,7 @@ def corridors(
     rows = {r["gateway"]: r for r in result.thresholds()}
     for c in result.corridors:
         if c.route is None:
-            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{c.reason}[/dim]")
+            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{esc(c.reason)}[/dim]")
             continue
         tot = c.route.totals
         us = "[red]in bond[/red]" if c.in_bond else ("[red]yes[/red]" if c.us_transit else "no")
@@ -946,7 +969,7 @@ def corridors(
         win = result.best is c
         r = rows.get(c.gateway)
         t.add_row(f"[b]{c.gateway}[/b]" if win else c.gateway, c.gateway_port or "-",
-                  f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", " > ".join(tot["ports"]), us,
+                  f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", esc(" > ".join(tot["ports"])), us,
                   "[green]best[/green]" if win else _num(r["switch_usd_per_teu"], ",.0f"),
                   "" if win else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
     out.print(t)
@@ -958,7 +981,7 @@ def corridors(
         st.add_column(c.gateway, justify="right")
     for o in (result, *others):
         th = {r["gateway"]: r["switch_usd_per_teu"] for r in o.thresholds()}
-        st.add_row(o.scenario.name, "-" if o.best is None else o.best.gateway,
+        st.add_row(esc(o.scenario.name), "-" if o.best is None else o.best.gateway,
                    *[("best" if o.best is not None and c.gateway == o.best.gateway
                       else _num(th.get(c.gateway, float("nan")), ",.0f"))
                      for c in o.corridors])
@@ -978,14 +1001,15 @@ def report(
     scenario: ScenarioOption = "status_quo",
     cargo_value: CargoValue = None,
     strict_waters: Strict = False,
-    scheduled_only: Scheduled = False,
+    allow_hypothetical: Hypothetical = False,
     with_corridors: Annotated[bool, typer.Option(
         "--corridors/--no-corridors", help="Include the gateway corridor section.")] = True,
 ) -> None:
     """Write comparison.csv/.parquet, a self-contained report.html and map.png."""
     from routing.report import node_attributes, write_report
 
-    graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only)
+    graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters,
+                              allow_hypothetical)
     sections = []
     if with_corridors:
         from routing.corridors import CORRIDOR_SCENARIOS
@@ -994,7 +1018,7 @@ def report(
         progress("report: gateway corridors per pair and scenario...")
         scs = [comp.scenario, *[n for n in CORRIDOR_SCENARIOS if n != comp.scenario.name]]
         found = corridor_results(graph, comp.pairs, scs, comp.cargo_value,
-                                 allow_hypothetical=not scheduled_only,
+                                 allow_hypothetical=allow_hypothetical,
                                  strict_waters=strict_waters)
         sections.append(corridor_section(found, node_attributes(graph), comp.names))
     progress("report: drawing maps...")

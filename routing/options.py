@@ -80,7 +80,12 @@ class RouteOptions:
     max_transshipments : int, optional
         At most this many transshipments (sea legs minus one).
     scheduled_only : bool
-        Leave out sea legs with no scheduled liner service.
+        Leave out sea legs with no scheduled liner service (the default
+        unless ``allow_hypothetical``; kept for compatibility).
+    allow_hypothetical : bool
+        Also use direct sea legs no liner service offers (priced as a
+        charter/feeder, flagged in every output). Off by default: a route a
+        planner cannot book never drives a default answer.
     no_return_from_us : bool
         Forbid coming back into the origin country from the US (the "through
         the US" side of a comparison uses it).
@@ -104,6 +109,7 @@ class RouteOptions:
     max_transshipments: int | None = None
     scheduled_only: bool = False
     no_return_from_us: bool = False
+    allow_hypothetical: bool = False
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
@@ -123,7 +129,7 @@ class RouteOptions:
         else:
             raise QueryError(f"objective must be cost, time, co2 or a dict, not {objective!r}")
         for flag in ("allow_us", "require_us", "strict_waters", "scheduled_only",
-                     "no_return_from_us"):
+                     "no_return_from_us", "allow_hypothetical"):
             set_(self, flag, bool(getattr(self, flag)))
         countries = tuple(sorted({c.upper() for c in _texts(self.avoid_countries,
                                                            "avoid_countries")}))
@@ -183,4 +189,7 @@ class RouteOptions:
             if isinstance(v, tuple):
                 out[k] = list(v)
         out["allow_us"] = self.allow_us or self.require_us
+        # What the query actually used: hypothetical sea legs are opt-in.
+        out["allow_hypothetical"] = self.allow_hypothetical and not self.scheduled_only
+        out["scheduled_only"] = not out["allow_hypothetical"]
         return out

@@ -77,7 +77,8 @@ class _Model:
 
     def __init__(self, graph: nx.MultiDiGraph, demand: pd.DataFrame, *, allow_us: bool,
                  strict_waters: bool, max_days: float | None, penalty: float,
-                 avoid_countries: Iterable[str], avoid_modes: Iterable[str]) -> None:
+                 avoid_countries: Iterable[str], avoid_modes: Iterable[str],
+                 allow_hypothetical: bool = False) -> None:
         if penalty <= 0:
             raise BypassError("unserved_penalty_usd_per_teu must be positive")
         self.graph = graph
@@ -86,14 +87,16 @@ class _Model:
         self.queries: list[Query] = [
             build_query(graph, o, d, allow_us=allow_us, strict_waters=strict_waters,
                         max_days=max_days, avoid_countries=tuple(avoid_countries),
-                        avoid_modes=tuple(avoid_modes))
+                        avoid_modes=tuple(avoid_modes),
+                        allow_hypothetical=allow_hypothetical)
             for o, d, _ in self.pairs
         ]
         c = self.c = solver.compile_graph(graph)
         self.max_days = max_days
         self.filter = solver.Filter(forbid_us=not allow_us, strict=strict_waters,
                                     avoid_countries=frozenset(avoid_countries),
-                                    avoid_modes=frozenset(avoid_modes))
+                                    avoid_modes=frozenset(avoid_modes),
+                                    scheduled_only=not allow_hypothetical)
         self.allowed = np.flatnonzero(solver.arc_mask(c, self.filter))
         self.alpha, self.beta = 1.0, 0.0  # objective: alpha * cost + beta * TEU-hours
         lp = self.lp = solver.LinearProgram()
@@ -304,12 +307,14 @@ class _Model:
 
 
 def _model(graph, demand, allow_us, strict_waters, max_days, penalty, avoid_countries,
-           avoid_modes, candidates_per_pair) -> tuple[_Model, dict[str, Any]]:
+           avoid_modes, candidates_per_pair, allow_hypothetical=False
+           ) -> tuple[_Model, dict[str, Any]]:
     model = _Model(graph, demand, allow_us=allow_us, strict_waters=strict_waters,
                    max_days=max_days, penalty=penalty, avoid_countries=avoid_countries,
-                   avoid_modes=avoid_modes)
+                   avoid_modes=avoid_modes, allow_hypothetical=allow_hypothetical)
     kwargs = {"allow_us": allow_us, "strict_waters": strict_waters, "max_days": max_days,
-              "avoid_countries": tuple(avoid_countries), "avoid_modes": tuple(avoid_modes)}
+              "avoid_countries": tuple(avoid_countries), "avoid_modes": tuple(avoid_modes),
+              "allow_hypothetical": bool(allow_hypothetical)}
     model.seed(candidates_per_pair, kwargs)
     constraints = dict(kwargs, unserved_penalty_usd_per_teu=penalty,
                        candidates_per_pair=candidates_per_pair)
@@ -327,6 +332,7 @@ def plan(
     candidates_per_pair: int = 1,
     avoid_countries: Iterable[str] = (),
     avoid_modes: Iterable[str] = (),
+    allow_hypothetical: bool = False,
 ) -> Plan:
     """Min-cost allocation of ``demand`` (origin, destination, teu_per_year) to routes.
 
@@ -337,7 +343,7 @@ def plan(
     """
     model, constraints = _model(graph, demand, allow_us, strict_waters, max_days,
                                 unserved_penalty_usd_per_teu, avoid_countries, avoid_modes,
-                                candidates_per_pair)
+                                candidates_per_pair, allow_hypothetical)
     model.solve()
     return model.result(constraints)
 
@@ -354,6 +360,7 @@ def plan_frontier(
     candidates_per_pair: int = 1,
     avoid_countries: Iterable[str] = (),
     avoid_modes: Iterable[str] = (),
+    allow_hypothetical: bool = False,
 ) -> PlanFrontier:
     """System cost vs total TEU-hours, by an epsilon-constraint sweep.
 
@@ -367,7 +374,7 @@ def plan_frontier(
         raise BypassError("n_points must be >= 1")
     model, constraints = _model(graph, demand, allow_us, strict_waters, max_days,
                                 unserved_penalty_usd_per_teu, avoid_countries, avoid_modes,
-                                candidates_per_pair)
+                                candidates_per_pair, allow_hypothetical)
     lp = model.lp
     model.solve()
     cheapest = model.result(constraints)

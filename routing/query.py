@@ -162,7 +162,8 @@ def build_query(
         avoid_countries=frozenset(opts.avoid_countries),
         avoid_nodes=avoid_ids,
         avoid_modes=frozenset(opts.avoid_modes),
-        scheduled_only=opts.scheduled_only,
+        # Sea legs no liner service offers are opt-in (allow_hypothetical, #12).
+        scheduled_only=opts.scheduled_only or not opts.allow_hypothetical,
         no_reentry_from_us=frozenset(reentry),
     )
     q = Query(
@@ -371,6 +372,8 @@ def _make_leg(q: Query, a: int) -> Leg:
                       "eez": float(waters.get("eez", 0.0))},
         distance_nm=float(e["distance_nm"]) if sea and "distance_nm" in e else None,
         service=e.get("service") if sea else None,
+        services=tuple(e.get("services") or ()),
+        wait_h=float(e["wait_h"]) if e.get("wait_h") else None,
         geometry=e.get("geometry"),
         key=str(key),
         from_kind=c.kind[c.tail[a]],

@@ -43,6 +43,11 @@ class Leg:
     )
     distance_nm: float | None = None
     service: str | None = None
+    #: Liner services used (sea legs: the service ridden, empty only for a
+    #: hypothetical leg; load/transship transfers: the service boarded).
+    services: tuple[str, ...] = ()
+    #: Hours of this leg spent waiting for a sailing (half the headway), if any.
+    wait_h: float | None = None
     geometry: Any = None
     key: str | None = None
     from_kind: str | None = None
@@ -70,6 +75,11 @@ class Leg:
         if self.mode == "sea":
             out["distance_nm"] = self.distance_nm
             out["service"] = self.service
+            out["services"] = list(self.services)
+        elif self.services:
+            out["services"] = list(self.services)
+        if self.wait_h:
+            out["wait_h"] = self.wait_h
         return out
 
 
@@ -103,13 +113,35 @@ class Route:
             for z in ("territorial", "eez")
         }
         tot["us_transit"] = any(leg.us_transit for leg in self.legs)
+        tot["in_bond"] = self._in_bond()
         tot["transshipments"] = max(len(sea) - 1, 0)
+        tot["wait_h"] = float(sum(leg.wait_h or 0.0 for leg in self.legs))
+        tot["services"] = list(dict.fromkeys(s for leg in sea for s in leg.services))
         kinds = self._node_kinds()
         # A crossing is one transfer between the two side nodes of a border.
         tot["border_crossings"] = sum(1 for leg in self.legs if leg.kind.startswith("border"))
-        tot["ports"] = [n for n in self.nodes if kinds.get(n) == "port"]
+        # Ports in travel order; a transshipment (service to service inside one
+        # terminal, ``P:S:in -> P:T:out``) names its port too.
+        relay = {leg.from_id: leg.from_id.split(":")[0] for leg in self.legs
+                 if leg.kind == "transship"}
+        tot["ports"] = [relay.get(n, n) for n in self.nodes
+                        if kinds.get(n) == "port" or n in relay]
         tot["hypothetical_services"] = sum(1 for leg in sea if leg.service == "hypothetical")
         return tot
+
+    def _in_bond(self) -> bool:
+        """Crosses US land to board its ocean service at a non-US port (in-bond transit).
+
+        Derived from the legs, never typed: a land or border leg transits the US
+        and the box is loaded onto its first sea leg at a port outside the US
+        (the load leg itself does not transit the US). Such a route IS US
+        transit under every rule; in bond only names how the box crosses.
+        """
+        land = any(leg.us_transit
+                   and (leg.mode in ("road", "rail") or leg.kind.startswith("border"))
+                   for leg in self.legs)
+        load = next((leg for leg in self.legs if leg.kind == "load"), None)
+        return bool(land and load is not None and not load.us_transit)
 
     def _node_kinds(self) -> dict[str, str | None]:
         kinds: dict[str, str | None] = {}
@@ -139,6 +171,11 @@ class Route:
     def us_transit(self) -> bool:
         return bool(self.totals["us_transit"])
 
+    @property
+    def in_bond(self) -> bool:
+        """True for a route that crosses the US by land to a non-US port (see totals)."""
+        return bool(self.totals["in_bond"])
+
     def to_dict(self) -> dict[str, Any]:
         """Exactly ``{"legs": [...], "totals": {...}}`` (the documented JSON shape)."""
         tot = dict(self.totals)
@@ -158,12 +195,14 @@ class Route:
             d["us_eez_nm"] = waters["eez"]
             d.setdefault("distance_nm", None)
             d.setdefault("service", None)
+            d["services"] = ";".join(d.get("services") or ())
+            d["wait_h"] = d.get("wait_h") or 0.0
             d["seq"] = i
             rows.append(d)
         cols = [
             "seq", "mode", "kind", "from", "to", "from_name", "to_name", "distance_km",
             "time_h", "cost_usd_per_teu", "co2_kg_per_teu", "us_transit",
-            "us_territorial_nm", "us_eez_nm", "distance_nm", "service",
+            "us_territorial_nm", "us_eez_nm", "distance_nm", "service", "services", "wait_h",
         ]
         return pd.DataFrame(rows, columns=cols)
 

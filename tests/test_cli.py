@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
 
+from networks.settings import DATA_DIR
 from routing.cli import main
 
 
@@ -77,21 +79,31 @@ def test_route_table_flags_hypothetical_services(capsys):
     assert code == 0
     assert "US-free route" in out and "Route through the US" in out
     assert "USD/TEU" in out
-    # The flag appears exactly when a leg of the shown routes is hypothetical.
+    # By default every sea leg is a scheduled liner ride, named in the table and the JSON.
     code, data, _ = run(capsys, "-q", "route", "--from", "Monterrey", "--to", "Shanghai",
                         "--json")
     legs = [leg for side in ("us_free", "via_us") for leg in json.loads(data)[side]["legs"]]
-    hypothetical = sum(leg.get("service") == "hypothetical" for leg in legs)
-    assert hypothetical >= 1  # the cheapest US-free route uses an unscheduled sea leg
-    assert out.count("hypothetical service") == hypothetical
-    assert "--scheduled-only leaves such legs out" in out
-    code, out, _ = run(capsys, "-q", "route", "--from", "Monterrey", "--to", "Shanghai",
-                       "--scheduled-only")
-    assert code == 0
+    sea = [leg for leg in legs if leg["mode"] == "sea"]
+    assert sea and all(leg["service"] == "scheduled" and leg["services"] for leg in sea)
     assert "hypothetical" not in out
+    for leg in sea:
+        assert f"service {leg['services'][0]}" in out
+    # Mazatlan has no liner service: only --allow-hypothetical gives it a sea leg, flagged.
+    code, data, _ = run(capsys, "-q", "route", "--from", "MXMZT", "--to", "Shanghai",
+                        "--allow-hypothetical", "--json")
+    legs = [leg for leg in json.loads(data)["us_free"]["legs"] if leg["mode"] == "sea"]
+    hypothetical = sum(leg["service"] == "hypothetical" for leg in legs)
+    assert hypothetical == 1 and all(leg["services"] == [] for leg in legs
+                                     if leg["service"] == "hypothetical")
+    code, out, _ = run(capsys, "-q", "route", "--from", "MXMZT", "--to", "Shanghai",
+                       "--allow-hypothetical")
+    assert code == 0
+    assert out.count("hypothetical service") >= hypothetical
+    assert "--allow-hypothetical" in out
 
 
 def test_data_option_is_accepted_after_the_command(capsys, tmp_path):
+    shutil.copy(DATA_DIR / "parameters.toml", tmp_path)  # a dataset of one file
     before = run(capsys, "-q", "--data", str(tmp_path), "route", "--from", "MTY", "--to",
                  "CNSHA", "--json")
     after = run(capsys, "route", "--from", "MTY", "--data", str(tmp_path), "--to", "CNSHA",
@@ -208,7 +220,9 @@ def test_strict_waters_says_which_route_it_rules_out(capsys):
     lax = data["ruled_out_by_strict_waters"]
     assert sum(leg["us_waters_nm"]["territorial"] for leg in lax["legs"]) > 0
     assert data["us_free"]["totals"]["us_waters_nm"]["territorial"] == 0
-    code, out, _ = run(capsys, "-q", "route", "--from", "GDL", "--to", "JPYOK",
+    # GDL -> Shanghai boards the Asia-Mexico express at Manzanillo, which sails straight
+    # out to sea (GDL -> Yokohama now rides TLP5 via Ensenada, past the Channel Islands).
+    code, out, _ = run(capsys, "-q", "route", "--from", "GDL", "--to", "CNSHA",
                        "--strict-waters", "--json")
     assert "ruled_out_by_strict_waters" not in json.loads(out)  # nothing to rule out there
 

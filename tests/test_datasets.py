@@ -16,7 +16,7 @@ from networks.datasets import (
     export_dataset,
     load_dataset,
 )
-from networks.errors import BypassError, DatasetErrors
+from networks.errors import BypassError, DatasetErrors, InfeasibleError
 from networks.schema import schema_markdown
 from networks.settings import DATA_DIR
 from routing.query import compare_route, solve_route
@@ -185,17 +185,23 @@ def test_dropping_a_port_cascades_with_one_warning_per_table(tmp_path, caplog):
         if f.is_file():
             shutil.copy(f, tmp_path / f.name)
     _without("ports", "locode", "CAPRR", tmp_path)
-    referencing = {name for name in ("port_access", "land_links", "sea_services", "demand")
+    referencing = {name for name in ("port_access", "land_links", "demand")
                    if "CAPRR" in (DATA_DIR / f"{name}.csv").read_text(encoding="utf-8")}
-    assert {"land_links", "sea_services"} <= referencing
-    with caplog.at_level("WARNING", logger="networks.datasets"):
+    assert {"land_links"} <= referencing
+    # services.csv names ports inside rotations (no id reference): TP1's Prince Rupert call
+    # drops out when the graph is built, with one warning from networks.services.
+    assert "CAPRR" in (DATA_DIR / "services.csv").read_text(encoding="utf-8")
+    with caplog.at_level("WARNING"):
         problems, warnings = validate_dataset(tmp_path)
+    assert any(r.name == "networks.services" and r.getMessage().startswith("service TP1: ")
+               and "CAPRR" in r.getMessage() for r in caplog.records)
     assert problems == []
     dropped = [w for w in warnings if "left out" in w]
     assert sorted(w.split(":")[0] for w in dropped) == sorted(
         str(tmp_path / f"{name}.csv") for name in referencing)
     assert all("CAPRR" in w and "filled from the default" not in w for w in dropped)
-    assert [r.getMessage() for r in caplog.records if "left out" in r.getMessage()] == dropped
+    assert [r.getMessage() for r in caplog.records
+            if r.name == "networks.datasets" and "left out" in r.getMessage()] == dropped
     dataset = load_dataset(tmp_path)
     assert "rail-TER-CAPRR" not in set(dataset["land_links"]["id"])
     graph = build_graph(dataset)
@@ -237,9 +243,17 @@ def test_new_port_from_searoute_with_a_land_link_carries_routes(tmp_path):
     assert problems == []
     assert any(w.startswith("port MXTPB: no access lane") for w in warnings)
     graph = build_graph(load_dataset(tmp_path))
-    route = solve_route(graph, "LMM", "CNSHA")
+    # The new port has no liner service in services.csv: by default it carries no route
+    # (a planner books scheduled ships); opting in to hypothetical legs gives one, flagged.
+    with pytest.raises(InfeasibleError):
+        solve_route(graph, "LMM", "CNSHA")
+    route = solve_route(graph, "LMM", "CNSHA", allow_hypothetical=True)
     assert route.totals["ports"][0] == "MXTPB"
     assert not route.totals["us_transit"]
+    assert route.totals["hypothetical_services"] == 1
+    # The port has no port_charges.csv row: default handling, with a warning.
+    assert any(w.startswith("port MXTPB: no row in port_charges.csv")
+               for w in graph.graph["warnings"])
 
 
 def test_border_geometry_disagreement_is_a_warning(tmp_path):

@@ -241,6 +241,7 @@ def _formula_cells(path: Path) -> list[str]:
     ["compare", "--from", "GDL", "--from", "MTY", "--to", "CNSHA", "--csv", "{tmp}/cmp.csv"],
     ["report", "--from", "GDL", "--to", "CNSHA", "--out", "{tmp}/rep"],
     ["export", "--csv", "{tmp}/edges.csv"],
+    ["corridors", "--from", "MTY", "--to", "CNSHA"],
 ])
 def test_hostile_names_through_every_command(hostile, tmp_path, capsys, argv):
     argv = [a.replace("{tmp}", str(tmp_path)) for a in argv]

@@ -106,10 +106,14 @@ def test_edge_capacity_binds():
 
 
 def arc_lp_optimum(g, demand, penalty, allow_us=False):
-    """Independent check: the full multi-commodity arc LP, solved by scipy's HiGHS."""
+    """Independent check: the full multi-commodity arc LP, solved by scipy's HiGHS.
+
+    Like the plan's default network it leaves out sea arcs no liner service offers.
+    """
     edges = [(u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True)
-             if allow_us or not (d["us_transit"] or g.nodes[u]["us_transit"]
-                                 or g.nodes[v]["us_transit"])]
+             if (allow_us or not (d["us_transit"] or g.nodes[u]["us_transit"]
+                                  or g.nodes[v]["us_transit"]))
+             and not (d["mode"] == "sea" and d.get("service") != "scheduled")]
     nodes = sorted(g)
     idx = {n: i for i, n in enumerate(nodes)}
     pairs = list(demand.itertuples(index=False))

@@ -33,7 +33,12 @@ def total(g, path, field):
 
 
 def feasible(g, path, *, allow_us=False, require_us=False, max_days=None, max_cost=None,
-             via=(), avoid=(), max_transshipments=None):
+             via=(), avoid=(), max_transshipments=None, allow_hypothetical=False):
+    # Sea arcs no liner service offers are opt-in (issue #12).
+    if not allow_hypothetical and any(
+            g.edges[e]["mode"] == "sea" and g.edges[e].get("service") != "scheduled"
+            for e in path):
+        return False
     us = [edge_us(g, *e) for e in path]
     nodes = {path[0][0]} | {e[1] for e in path}
     if not allow_us and not require_us and any(us):
@@ -69,6 +74,8 @@ def nx_best(g, s, t, objective, allow_us):
     for u, v, k, d in g.edges(keys=True, data=True):
         if not allow_us and edge_us(g, u, v, k):
             continue
+        if d["mode"] == "sea" and d.get("service") != "scheduled":
+            continue  # hypothetical sea arcs are opt-in (issue #12)
         w = d[FIELD[objective]]
         if not h.has_edge(u, v) or h[u][v]["w"] > w:
             h.add_edge(u, v, w=w)

@@ -91,6 +91,7 @@ PORTS: dict[str, tuple[float, float]] = {
     "USOAK": (37.7980, -122.3000),
     "USSEA": (47.5820, -122.3470),
     "USTIW": (47.2700, -122.4100),
+    "USHOU": (29.6130, -95.0140),
 }
 
 #: Hand-added track the OSM extract lacks: lat/lon polylines joined to the graph at
@@ -149,6 +150,7 @@ def _c(a: str, b: str, mode: str, operator: str, doc: float | None = None, doc_s
 
 
 UP, BNSF, CN = "Union Pacific", "BNSF Railway", "CN"
+CPKCUS, CPKCCA = "CPKC (ex-KCS / ex-Soo Line)", "CPKC"
 CPKC, FXE = "CPKC de México (ex-KCSM)", "Ferromex (Grupo México)"
 FSR = "Ferrosur (Grupo México)"
 MXROAD, USROAD, CAROAD = "Mexican federal highways", "US Interstate highways", "BC highways"
@@ -284,6 +286,19 @@ CORRIDORS: list[Corridor] = [
     _c("PDX", "USTIW", "rail", BNSF),
     _c("USTIW", "USSEA", "rail", BNSF),
     _c("USSEA", "BLA-SUR-R", "rail", BNSF),
+    # ---- CPKC single line Laredo - Kansas City - Chicago (Mexico Midwest Express) and on
+    # to Canada: ex-KCS via Robstown, Beaumont and Shreveport; ex-Soo Line via Ottumwa and
+    # Davenport to Chicago, Milwaukee - La Crosse - St. Paul - Minot - Portal.
+    _c("NLD-LRD-R", "KCY", "rail", CPKCUS,
+       via=[(27.79, -97.67), (29.76, -95.36), (30.08, -94.10), (32.50, -93.75)]),
+    _c("KCY", "CHI", "rail", CPKCUS, via=[(41.02, -92.41), (41.52, -90.58)]),
+    _c("CHI", "MSP", "rail", CPKCUS, via=[(43.04, -87.91), (43.81, -91.25)]),
+    _c("MSP", "PTL-R", "rail", CPKCUS, via=[(48.23, -101.30), (48.797, -102.241)],
+       note="last 38 km straight from Flaxton, ND (48.797, -102.241) to the boundary (the "
+            "OSM extract has no node between)",
+       straight_end=True),
+    # ---- Houston: UP San Antonio - Houston
+    _c("SAT", "USHOU", "rail", UP),
     # ---- United States, road
     _c("NLD-LRD", "SAT", "road", USROAD),
     _c("SAT", "ELP", "road", USROAD),
@@ -330,6 +345,7 @@ CORRIDORS: list[Corridor] = [
     _c("PDX", "USTIW", "road", USROAD),
     _c("USTIW", "USSEA", "road", USROAD),
     _c("USSEA", "BLA-SUR", "road", USROAD),
+    _c("SAT", "USHOU", "road", USROAD),
     # ---- Canada
     _c("BLA-SUR-R", "CAVAN", "rail", BNSF + " / CN"),
     _c("BLA-SUR", "CAVAN", "road", CAROAD),
@@ -338,6 +354,14 @@ CORRIDORS: list[Corridor] = [
     _c("RPJ", "PGE", "rail", CN),
     _c("PGE", "TER", "rail", CN, 598.0, VIA_PR),
     _c("TER", "CAPRR", "rail", CN, 153.0, VIA_PR),
+    _c("PTL-R", "MJW", "rail", CPKCCA),
+    _c("MJW", "CGY", "rail", CPKCCA),
+    _c("CGY", "KAM", "rail", CPKCCA, via=[(51.30, -116.96), (50.99, -118.20)]),
+    # ASSUMPTION: CPKC Calgary - Edmonton, then CN Edmonton - Jasper - Red Pass Junction to
+    # Prince Rupert (CN's own Chicago - Winnipeg line crosses the boundary three times
+    # between Ranier and Sprague and is not modelled)
+    _c("CGY", "EDM", "rail", CPKCCA),
+    _c("EDM", "RPJ", "rail", CN, via=[(52.88, -118.08)]),
 ]
 # fmt: on
 

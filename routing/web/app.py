@@ -288,16 +288,12 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
             via=[planner.places(v, "via", "via place")[0] for v in _limited(via, "via", MAX_VIA)],
             avoid=[n for v in _limited(avoid, "avoid", MAX_AVOID)
                    for n in planner.places(v, "avoid", "avoided place")],
-            strict_waters=strict_waters, scheduled_only=scheduled_only,
+            strict_waters=strict_waters,
             avoid_countries=countries, avoid_modes=sorted(set(modes)),
             max_transshipments=max_transshipments,
         )
-        if allow_hypothetical:
-            if "allow_hypothetical" not in planner.solve_options:
-                raise WebError("allow_hypothetical is not supported by this model version "
-                               "(hypothetical sea legs are already included; scheduled_only "
-                               "leaves them out)", parameter="allow_hypothetical")
-            kwargs["allow_hypothetical"] = True
+        # Hypothetical sea legs are opt-in (issue #12); scheduled_only keeps them out.
+        kwargs["allow_hypothetical"] = bool(allow_hypothetical and not scheduled_only)
         return kwargs
 
     # ---- places
