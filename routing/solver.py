@@ -13,8 +13,8 @@ This is the only module that imports OR-Tools (lazily, for plans). It holds:
   time (for the time objective: cost) in hundredths and ``K`` exceeds the
   secondary total of any simple path, so the composite can never prefer a
   route with a worse primary total; equal-primary routes go to the faster (or
-  cheaper) one, and exact ties to the lowest arc order over sorted ids, which
-  does not depend on edge insertion order. Two routes whose float totals
+  cheaper) one, and exact ties (equal in both) to a deterministic choice that
+  depends only on the sorted ids, never on edge insertion order. Two routes whose float totals
   differ by less than 1e-6 unit per leg are ties by definition.
 * ``routing.trees.shortest_path`` (trees build on this module): a
   lexicographic shortest-path tree per origin (scipy Dijkstra on exact

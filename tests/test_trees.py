@@ -212,7 +212,7 @@ def test_label_search_budget_raises_query_too_hard(graph, monkeypatch):
 
 def test_cli_reports_query_too_hard_in_one_line(capsys, monkeypatch):
     monkeypatch.setattr(solver, "WORK_LIMIT", 50)
-    code = main(["-q", "route", "--from", "MTY", "--to", "CNSHA", "--max-days", "30"])
+    code = main(["-q", "route", "--from", "MTY", "--to", "CNSHA", "--max-days", "60"])
     err = capsys.readouterr().err.strip()
     assert code != 0
     assert "query too hard" in err
