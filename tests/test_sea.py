@@ -33,6 +33,8 @@ PUB_151_COASTAL_NM = [
     ("MXMZT", "MXZLO", (297,)),
     ("MXLZC", "MXESE", (1253,)),
     ("CAVAN", "USSEA", (126, 132)),  # via Active Pass / via Boundary Pass
+    ("MXMZT", "USLAX", (1011,)),
+    ("CAPRR", "USLAX", (1432,)),  # the British Columbia outer coast
 ]
 
 # Canals: the only places a sea leg may cross land polygons.
