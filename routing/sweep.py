@@ -258,15 +258,23 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
             targets[f] = d_idx[None, :] + offset
             offset += n
             continue
+        sea_free = is_sea  # sea arcs allowed before the first US arc (layer 0)
         if fam == "ca_pacific_inbond":
-            # In bond = through the US by land: no sea leg touching the US (a US port
-            # feeder to Canada is neither US-free nor in bond by land; routing.corridors).
-            allowed = allowed & ~(is_sea & us)
+            # In bond = through the US *by land* (routing.corridors' land_only_us): the box
+            # first boards a ship after it has used a US arc, at a Canadian Pacific port,
+            # and no sea leg touches the US (a US port feeder to Canada, or a Mexican
+            # coastal leg before the US, is neither US-free nor in bond by land). On the
+            # service network every sea arc is a boarding (berths are entered by load or
+            # transship, never on board), so the rule is one of arcs: no sea arc in layer
+            # 0; in layer 1 only non-US sea arcs from a ca_pacific port, or within Asia.
+            allowed = allowed & ~(is_sea & us) & ~(
+                is_sea & (tail_region != "ca_pacific") & (tail_region != "asia"))
+            sea_free = np.zeros_like(is_sea)
         for home, members in groups.items():
             ok = allowed & reentry_ok(home)
-            free = np.flatnonzero(ok & ~us)
+            free = np.flatnonzero(ok & ~us & (sea_free | ~is_sea))
             every = np.flatnonzero(ok)
-            usa = np.flatnonzero(ok & us)
+            usa = np.flatnonzero(ok & us & (sea_free | ~is_sea))
             rows += [c.tail[free] + offset, c.tail[every] + offset + n, c.tail[usa] + offset]
             cols += [c.head[free] + offset, c.head[every] + offset + n,
                      c.head[usa] + offset + n]

@@ -334,16 +334,15 @@ def test_cli_sweep_in_process_prints_tables(tmp_path, capsys):
 
 
 def test_allow_hypothetical_matches_the_comparison_with_hypothetical_legs(graph):
-    import inspect
-
-    from routing import solve_route
-
     spec = spec_of({}, allow_hypothetical=True)
     model = build_model(graph, spec)
     res = run_chunk(model, seed=0, chunk=0, start=0, count=1)
-    opt = ({"allow_hypothetical": True}
-           if "allow_hypothetical" in inspect.signature(solve_route).parameters else {})
-    assert_same_as_compare(model, res["total"], compare(graph, **opt))
+    # Always ask the comparison for hypothetical legs (RouteOptions.allow_hypothetical):
+    # a guard on solve_route's signature silently compared against scheduled-only routes
+    # once the option moved into RouteOptions.
+    comp = compare(graph, allow_hypothetical=True)
+    assert comp.route_kwargs.get("allow_hypothetical") is True
+    assert_same_as_compare(model, res["total"], comp)
     # Rows that ride a sea leg with no liner service are flagged; never by default.
     assert not run_chunk(build_model(graph, spec_of({})), 0, 0, 0, 1)["hypothetical"].any()
 
