@@ -13,6 +13,9 @@ copy per gateway family. US-free families (``mx_pacific``, ``mx_gulf``,
 (``us_pacific``, ``us_gulf``, ``ca_pacific_inbond``) are two-layer copies
 (layer 1 is entered by a US arc, as in ``routing.solver``), and every copy
 keeps only the ocean departures (Americas port -> Asian port) of its family.
+The in-bond copy also keeps ``routing.corridors``' "by land" shape: no sea
+arc before the first US arc, and after it only non-US sea arcs from Canadian
+Pacific ports (or within Asia).
 Two more copies, with no family restriction, give the comparison's sides
 (best US-free, best through the US) exactly as ``routing.compare`` does, even
 for a route no family claims (a US origin boarding in Mexico, a US feeder to
@@ -165,6 +168,32 @@ def _port_of(graph: nx.MultiDiGraph, node: str) -> str | None:
     return str(port) if port in graph else None
 
 
+def _check_every_sea_arc_boards(c: solver.Compiled, is_sea: np.ndarray,
+                                 kinds: np.ndarray) -> None:
+    """Warn when a box can stay on board from one sea arc into the next.
+
+    The family copies restrict arcs, not rides: they assume every sea arc is
+    a boarding at its tail port, as on the service-expanded network (berths
+    are entered by ``load`` or ``transship``, left by one sea arc). On a graph
+    where a sea arc or an on-board arc (``routing.corridors.ON_BOARD_KINDS``)
+    leads into a node with a sea departure, a ride can pass a port without
+    boarding there, and the family columns may then differ from
+    ``routing.corridors`` (the comparison sides are unaffected).
+    """
+    from .corridors import ON_BOARD_KINDS
+
+    aboard = is_sea | np.isin(kinds, list(ON_BOARD_KINDS))
+    boards = np.zeros(c.n, dtype=bool)
+    boards[c.tail[is_sea]] = True
+    chained = np.flatnonzero(aboard & boards[c.head])
+    if len(chained):
+        a = int(chained[0])
+        log.warning("sweep: a box can stay on board from %s>%s into a sea leg (%d such arcs); "
+                    "gateway family columns treat every sea leg as a boarding and may differ "
+                    "from routing.corridors", c.nodes[c.tail[a]], c.nodes[c.head[a]],
+                    len(chained))
+
+
 def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
     """Compile the graph and the sweep file into a SweepModel (validates against the graph)."""
     from .compare import default_destinations, default_origins
@@ -227,6 +256,7 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
     head_region = np.array([regions.get(c.nodes[h], "") for h in c.head], dtype=object)
     is_sea = mode == "sea"
     departure = is_sea & (head_region == "asia") & (tail_region != "asia")
+    _check_every_sea_arc_boards(c, is_sea, kinds)
     families = []
     for fam in FAMILIES:
         region = "ca_pacific" if fam.startswith("ca_pacific") else fam
