@@ -71,13 +71,12 @@ ROLES = {"mx_pacific": "origin", "mx_gulf": "origin", "ca_pacific": "transshipme
 
 
 @lru_cache(maxsize=1)
-def _region_defaults() -> dict[str, tuple[float, float, float]]:
+def _region_defaults() -> dict[str, tuple[float, float]]:
 
     ports = default_dataset().ports
     out = {}
     for region, group in ports.groupby("region"):
-        out[region] = (statistics.median(group["handling_usd_per_teu"]),
-                       statistics.median(group["export_dwell_h"]),
+        out[region] = (statistics.median(group["export_dwell_h"]),
                        statistics.median(group["import_dwell_h"]))
     return out
 
@@ -189,17 +188,17 @@ def import_ports(fmt: str, source: str | Path | None = None,
                     "terminal)"] += 1
             continue
         seen.add(code)
-        handling, export_dwell, import_dwell = defaults.get(region, defaults["asia"])
+        export_dwell, import_dwell = defaults.get(region, defaults["asia"])
         records.append({
             "locode": code, "name": str(r["name"] or code).strip(), "country": country,
             "region": region, "role": ROLES[region], "lat": lat, "lon": lon,
             "capacity_teu_per_year": "unlimited", "capacity_basis": "unlimited",
-            "handling_usd_per_teu": handling, "export_dwell_h": export_dwell,
+            "export_dwell_h": export_dwell,
             "import_dwell_h": import_dwell,
             "source": (f"locode, name, lat/lon: {label} (row {line}) | country: UN/LOCODE "
                        f"prefix | ASSUMPTION (bypass data import-ports rules): region "
-                       f"{region} and role {ROLES[region]} by coast/country; handling "
-                       f"{handling:g} USD/TEU, export dwell {export_dwell:g} h and import "
+                       f"{region} and role {ROLES[region]} by coast/country; "
+                       f"export dwell {export_dwell:g} h and import "
                        f"dwell {import_dwell:g} h = median of the default "
                        f"dataset's {region} ports; capacity unknown (unlimited)"),
         })

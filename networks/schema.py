@@ -160,8 +160,6 @@ PORTS = TableSchema(
             "what the capacity figure measures",
             allowed=("total_throughput", "export_side", "nameplate", "unlimited"),
         ),
-        Field("handling_usd_per_teu", "float", "terminal handling per lift", unit="USD/TEU",
-              minimum=0.0, maximum=MAX_CHARGE_USD_PER_TEU),
         Field("export_dwell_h", "float",
               "typical dwell of an export box from gate-in to loading (origin port)",
               unit="h", minimum=0.0, maximum=MAX_WAIT_H),
@@ -434,7 +432,7 @@ DEFAULT_RULES = (
     "country is skipped",
     "inland (dry) ports farther than 200 km from the sea network are skipped",
     "role: mx_* -> origin, ca_pacific/us_pacific -> transshipment, asia -> destination",
-    "handling_usd_per_teu, export_dwell_h, import_dwell_h: the median of the default "
+    "export_dwell_h, import_dwell_h: the median of the default "
     "dataset's ports of the same region",
     "capacity_teu_per_year: the literal `unlimited` with capacity_basis `unlimited` (the "
     "sources carry no capacity; replace it with a sourced figure to bound the port)",

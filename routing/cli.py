@@ -168,33 +168,38 @@ def _emit_json(payload: object) -> None:
 
 @app.command()
 def ports(json_: JsonOption = False) -> None:
-    """List the ports of the dataset."""
+    """List the ports of the dataset, with the terminal charges the model uses."""
     dataset = _dataset()
     table = dataset.ports
     cols = ["locode", "name", "country", "region", "role", "lat", "lon",
-            "capacity_teu_per_year", "capacity_basis", "handling_usd_per_teu",
-            "export_dwell_h", "import_dwell_h"]
+            "capacity_teu_per_year", "capacity_basis", "export_dwell_h", "import_dwell_h"]
     rows = table[cols].reset_index(drop=True).sort_values("locode")
+    charges = dataset.tables.get("port_charges")
+    by_port = {} if charges is None else {
+        r.locode: (float(r.export_handling_usd_per_teu), float(r.import_handling_usd_per_teu))
+        for r in charges.itertuples(index=False)}
     if json_:
-        _emit_json(
-            [
-                {k: (None if v != v else v) for k, v in rec.items()}  # NaN -> null
-                for rec in rows.to_dict(orient="records")
-            ]
-        )
+        records = []
+        for rec in rows.to_dict(orient="records"):
+            rec = {k: (None if v != v else v) for k, v in rec.items()}  # NaN -> null
+            export, import_ = by_port.get(rec["locode"], (None, None))
+            rec["export_handling_usd_per_teu"] = export
+            rec["import_handling_usd_per_teu"] = import_
+            records.append(rec)
+        _emit_json(records)
         return
-    t = Table(title=f"{len(rows)} ports (dwell h: export/import)", show_lines=False)
-    for c, label in [("locode", "LOCODE"), ("name", "name"), ("country", "country"),
-                     ("region", "region"), ("role", "role"),
-                     ("capacity_teu_per_year", "capacity TEU/yr"),
-                     ("handling_usd_per_teu", "handling USD/TEU"),
-                     ("export_dwell_h", "dwell h")]:
-        t.add_column(label, justify="right" if c.endswith(("year", "teu", "_h")) else "left")
+    t = Table(title=f"{len(rows)} ports (handling USD/TEU and dwell h: export/import; "
+                    "handling from port_charges)", show_lines=False)
+    for label, right in [("LOCODE", False), ("name", False), ("country", False),
+                         ("region", False), ("role", False), ("capacity TEU/yr", True),
+                         ("handling USD/TEU", True), ("dwell h", True)]:
+        t.add_column(label, justify="right" if right else "left")
     for r in rows.itertuples():
         cap = "unlimited" if r.capacity_teu_per_year != r.capacity_teu_per_year else (
             f"{r.capacity_teu_per_year:,.0f}")
+        handling = by_port.get(r.locode)
         t.add_row(*map(esc, (r.locode, r.name, r.country, r.region, r.role)), cap,
-                  f"{r.handling_usd_per_teu:,.0f}",
+                  "default" if handling is None else f"{handling[0]:,.1f}/{handling[1]:,.1f}",
                   f"{r.export_dwell_h:g}/{r.import_dwell_h:g}")
     out.print(t)
 

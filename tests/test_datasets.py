@@ -67,8 +67,8 @@ CORPUS = {
     "ports_duplicate_id": ("ports.csv", ":5 field 'locode'",
                            "duplicate id (first on row 2) (got 'MXZLO'"),
     "ports_missing_column": ("ports.csv", ":1 field 'lon'", "missing column(s) lon"),
-    "ports_negative_handling": ("ports.csv", ":5 field 'handling_usd_per_teu'",
-                                "negative value (got '-150'"),
+    "ports_negative_dwell": ("ports.csv", ":5 field 'export_dwell_h'",
+                             "negative value (got '-150'"),
     "ports_not_a_number": ("ports.csv", ":5 field 'lat'", "not a number (got 'north'"),
 }
 

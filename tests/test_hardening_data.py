@@ -30,7 +30,7 @@ def _edit(root: Path, table: str, ident: str, **changes: str) -> None:
     path = root / f"{table}.csv"
     with open(path, newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    key = "locode" if table in ("ports", "port_access") else "id"
+    key = "locode" if table in ("ports", "port_access", "port_charges") else "id"
     hit = [r for r in rows if r[key] == ident]
     assert hit, ident
     hit[0].update(changes)
@@ -47,7 +47,7 @@ def _errors(root: Path) -> list[str]:
 
 def _row(root: Path, table: str, ident: str) -> dict[str, str]:
     with open(root / f"{table}.csv", newline="", encoding="utf-8") as fh:
-        key = "locode" if table in ("ports", "port_access") else "id"
+        key = "locode" if table in ("ports", "port_access", "port_charges") else "id"
         return next(r for r in csv.DictReader(fh) if r[key] == ident)
 
 
@@ -205,7 +205,7 @@ def test_parameter_outside_its_physical_range_is_an_error(tmp_path, capsys, key,
 
 
 @pytest.mark.parametrize(("table", "ident", "field", "value"), [
-    ("ports", "MXZLO", "handling_usd_per_teu", "1e13"),
+    ("port_charges", "MXZLO", "export_handling_usd_per_teu", "1e13"),
     ("ports", "MXZLO", "capacity_teu_per_year", "0"),
     ("ports", "MXZLO", "capacity_teu_per_year", "5e9"),
     ("ports", "MXZLO", "export_dwell_h", "1e6"),
