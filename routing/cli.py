@@ -784,7 +784,8 @@ ToMany = Annotated[list[str] | None, typer.Option(
     "--to", help="Destination port, repeatable (default: every Asian port).")]
 ScenarioOption = Annotated[str, typer.Option(
     "--scenario", help="Tariff scenario: a shipped name (status_quo, duty_25pct, duty_35pct, "
-    "border_closure_risk) or a .toml file.")]
+    "border_closure_risk; the corridor scenarios, which change routes, are for "
+    "'bypass corridors') or a .toml file.")]
 CargoValue = Annotated[float | None, typer.Option(
     "--cargo-value", min=0, max=1e8, help="Cargo value USD/TEU for every pair (default: the demand "
     "table's cargo_value_usd_per_teu, else 40,000).")]
@@ -898,8 +899,8 @@ AllowHyp = Annotated[bool, typer.Option(
     "charter, flagged).")]
 CorridorScenario = Annotated[str, typer.Option(
     "--scenario", help="Scenario: a shipped name (status_quo, duty_25pct, duty_35pct, "
-    "border_closure_risk, inbond_suspended, mx_pacific_congestion, cusma_review) or a .toml "
-    "file.")]
+    "border_closure_risk, inbond_suspended, mx_pacific_congestion, cusma_review, "
+    "red_sea_diversion) or a .toml file.")]
 
 
 @app.command()
