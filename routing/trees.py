@@ -69,6 +69,19 @@ class TreeGraph:
     pair: np.ndarray  # tail * size + head, sorted ascending (unique)
     mat: csr_matrix  # primary weights
     mat_s: csr_matrix | None = None  # scratch matrix for the secondary pass
+    k: int = 0  # the objective's composite factor (0: no one-pass composite search)
+    shared: bool = False  # cached per filter (many trees): worth an arc index for walks
+
+    @cached_property
+    def mat_c(self) -> csr_matrix:
+        """Composite weights ``primary * k + secondary`` (exact wherever below 2**53)."""
+        return _csr(self.tail, self.head, self.primary * float(self.k) + self.secondary,
+                    self.size)
+
+    @cached_property
+    def arc_of(self) -> dict[int, int]:
+        """Reduced arc index of each ``tail * size + head`` pair (walks without numpy)."""
+        return dict(zip(self.pair.tolist(), range(len(self.pair)), strict=True))
 
     @cached_property
     def lists(self) -> tuple[list[int], list[int], list[float]]:
@@ -106,7 +119,7 @@ def tree_graph(c: Compiled, w: Weights, f: Filter, layered: bool,
         tails, heads, arcs, pair = tails[first], heads[first], arcs[first], pair[first]
         pf, sf = p[first].astype(float), s[first].astype(float)
         mat = _csr(tails, heads, pf, size)
-        return TreeGraph(size, tails, heads, arcs, pf, sf, pair, mat)
+        return TreeGraph(size, tails, heads, arcs, pf, sf, pair, mat, k=w.k, shared=True)
 
     return c.cache.get_or(("treegraph", w.key, f, layered, reverse), make)
 
@@ -139,6 +152,7 @@ class Tree:
     tied: set[int] | None  # nodes with two or more real tight in-arcs (None: none)
     _secondary: np.ndarray | None = None
     _pred: list[int] | None = None
+    _pred_nodes: list[int] | None = None  # pred_node as a list (composite trees' walks)
 
     def _lexicographic(self) -> None:
         if self._secondary is None:
@@ -168,6 +182,8 @@ class Tree:
 
     def _walk(self, node: int) -> list[int]:
         """TreeGraph arcs from ``node`` back to the source (lexicographic preds)."""
+        if self._pred is None and self._secondary is not None and self.graph.shared:
+            return self._walk_nodes(node)
         pred, tied, source = self.pred, self.tied, self.source
         tail = self.graph.lists[0]
         out, v = [], node
@@ -180,6 +196,26 @@ class Tree:
             a = pred[v]
             out.append(a)
             v = tail[a]
+        raise RuntimeError("shortest-path tree has a cycle")  # pragma: no cover
+
+    def _walk_nodes(self, node: int) -> list[int]:
+        """``_walk`` of a finished tree by predecessor nodes and the arc index.
+
+        A composite tree's predecessors never change; reading the few arcs of
+        one path from the graph's pair index is cheaper than mapping every
+        node's predecessor to its arc at once (a fresh single query).
+        """
+        pn = self._pred_nodes
+        if pn is None:
+            pn = self._pred_nodes = self.pred_node.tolist()
+        arc_of, size, source = self.graph.arc_of, self.graph.size, self.source
+        out, v = [], node
+        for _ in range(size + 1):
+            if v == source:
+                return out
+            u = pn[v]
+            out.append(arc_of[u * size + v])
+            v = u
         raise RuntimeError("shortest-path tree has a cycle")  # pragma: no cover
 
     def value(self, node: int) -> tuple[int, int] | None:
@@ -237,7 +273,35 @@ def _pred_arcs(g: TreeGraph, pred_node: np.ndarray) -> np.ndarray:
     return pred
 
 
+def _composite_tree(g: TreeGraph, source: int) -> Tree | None:
+    """The lexicographic tree in one Dijkstra on composite weights, or None if inexact.
+
+    ``primary * k + secondary`` orders paths lexicographically (``k`` exceeds
+    the secondary total of any simple path), and a float64 Dijkstra over
+    integer weights is exact while its distances stay below 2**52: an arc or
+    a sum rounded above that range is larger than every accepted distance, so
+    it never decides one. Splitting each distance by ``k`` gives the exact
+    (primary, secondary) pair. One search instead of two (primary, then the
+    secondary over the primary-tight arcs) on the default data.
+    """
+    if g.k <= 0:
+        return None
+    dc, pred_node = dijkstra(g.mat_c, directed=True, indices=source, return_predecessors=True)
+    fin = dc < np.inf
+    if np.max(dc, initial=0.0, where=fin) >= _EXACT:
+        return None
+    ic = dc[fin].astype(np.int64)
+    dp = np.full(g.size, np.inf)
+    ds = np.full(g.size, np.inf)
+    dp[fin], ds[fin] = ic // g.k, ic % g.k
+    # No tight-arc mask needed: the secondary distances are known already.
+    return Tree(source, dp, pred_node, g, np.zeros(0, dtype=bool), None, ds)
+
+
 def _lexicographic_tree(g: TreeGraph, source: int) -> Tree:
+    tree = _composite_tree(g, source)
+    if tree is not None:
+        return tree
     dp, pred_node = dijkstra(g.mat, directed=True, indices=source, return_predecessors=True)
     if np.max(dp, initial=0.0, where=dp < np.inf) >= _EXACT:
         raise InexactError("path totals too large for exact float arithmetic")
@@ -314,7 +378,7 @@ def _restricted_tree(c: Compiled, w: Weights, f: Filter, source: int, layered: b
     keep = np.flatnonzero(~(bad[g.tail] | bad[g.head]))
     sub = TreeGraph(g.size, g.tail[keep], g.head[keep], g.arc[keep], g.primary[keep],
                     g.secondary[keep], g.pair[keep],
-                    _csr(g.tail[keep], g.head[keep], g.primary[keep], g.size))
+                    _csr(g.tail[keep], g.head[keep], g.primary[keep], g.size), k=g.k)
     return _lexicographic_tree(sub, source)
 
 

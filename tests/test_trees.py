@@ -139,6 +139,33 @@ def test_tree_distances_match_networkx(seed, objective, layered, grid):
         assert int(w.secondary[arcs].sum()) == value[1]
 
 
+@CHECK
+@given(seed=st.integers(0, 10**6), objective=st.sampled_from(["cost", "time", "co2"]),
+       layered=st.booleans(), grid=st.booleans())
+def test_composite_tree_equals_two_pass_tree(seed, objective, layered, grid):
+    """The one-pass composite search and the primary-then-secondary passes agree exactly.
+
+    The two-pass search still answers whenever composite totals leave the exact
+    float range, so both must give every node the same (primary, secondary)
+    value and a path that adds up to it.
+    """
+    from dataclasses import replace
+
+    g = random_graph(seed, n_nodes=9, n_arcs=30, grid=grid)
+    q = build_query(g, "N0", "N8", objective=objective, allow_us=True)
+    tg = trees.tree_graph(q.c, q.weights, q.filter, layered)
+    one = trees._composite_tree(tg, q.origin)
+    assert one is not None  # small integer weights: exact
+    two = trees._lexicographic_tree(replace(tg, k=0, mat_s=None), q.origin)
+    assert two._secondary is None  # the two-pass search (a composite tree has it at once)
+    for node in range(tg.size):
+        assert one.value(node) == two.value(node)
+        arcs = one.path(node)
+        if arcs is not None:
+            assert (int(q.weights.primary[arcs].sum()),
+                    int(q.weights.secondary[arcs].sum())) == one.value(node)
+
+
 # --------------------------------------------------------------------------- real graph
 
 
