@@ -322,7 +322,7 @@ def _tree(
     serves every destination.
     """
 
-    def make():
+    def make() -> dict[State, tuple[int, State | None, int]]:
         adj = _adjacency(c, f)
         step = _stepper(graph, c, f, family)
         primary, secondary, k = w.primary.tolist(), w.secondary.tolist(), w.k
