@@ -380,7 +380,8 @@ class _Builder:
         # Calls at ports the dataset lacks drop out with one logged warning per
         # service (networks.services); the default dataset itself omits many
         # published calls (Dalian, Xiamen, ...), so they are not graph warnings.
-        found, _ = services.parse_services(self.dataset.tables.get("services"), region)
+        found, notes = services.parse_services(self.dataset.tables.get("services"), region)
+        self.warnings.extend(notes)  # logged at the end of the build, cached with the graph
         side = {c: ("asia" if reg == "asia" else "na") for c, reg in region.items()}
         boards: dict[str, list[services.Service]] = {}
         lands: dict[str, list[services.Service]] = {}
@@ -530,6 +531,9 @@ def build_graph(dataset: Dataset | None = None, *, progress: Progress = _noop) -
         if attrs["kind"] == "hub" and graph.out_degree(node) == 0:
             builder.warnings.append(f"hub {node}: no land link; it cannot reach any port")
     graph.graph["warnings"] = tuple(builder.warnings)
+    # What the build itself found (not the loading notes, which name the files of the
+    # load that built it): a cached graph reports these beside a fresh load's notes.
+    graph.graph["build_warnings"] = tuple(builder.warnings[len(dataset.warnings):])
     for note in builder.warnings[len(dataset.warnings):]:  # the dataset's were logged on load
         log.warning("%s", note)
     return graph
@@ -616,7 +620,10 @@ def check_dataset(data_dir: str | Path | None) -> tuple[list[DatasetError], list
         graph = load_graph(data_dir, dataset=dataset)
     except DatasetErrors as exc:
         return list(exc.problems), warnings
-    return [], list(graph.graph.get("warnings", ()))
+    build = graph.graph.get("build_warnings")
+    if build is None:  # a graph from before build_warnings: its combined list
+        return [], list(graph.graph.get("warnings", ()))
+    return [], list(warnings) + [w for w in build if w not in warnings]
 
 
 def build_folder(data_dir: str | Path | None, progress: Progress = _noop,

@@ -130,8 +130,7 @@ def parse_services(table, known_ports) -> tuple[list[Service], list[str]]:
                    "(not in the ports table)") if missing else f"service {r.service}:"
             if len(set(dedup)) < 2:
                 msg += "; fewer than two calls remain, service left out"
-            warnings.append(msg)
-            log.warning(msg)
+            warnings.append(msg)  # the builder logs them and keeps them with the graph
         if len(set(dedup)) < 2:
             continue
         ops = tuple(o.strip() for o in str(r.operators).split(";") if o.strip())

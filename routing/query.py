@@ -329,7 +329,7 @@ def diagnose(q: Query) -> InfeasibleError:
 # --------------------------------------------------------------------------- routes
 
 
-def build_route(q: Query, arcs: Sequence[int]) -> Route:
+def build_route(q: Query, arcs: Sequence[int], dest: int | None = None) -> Route:
     """Turn arc ids into a Route with legs read from the original graph.
 
     Legs are immutable, so each arc's Leg is built once per compiled graph and
@@ -345,7 +345,8 @@ def build_route(q: Query, arcs: Sequence[int]) -> Route:
             leg = made[a] = _make_leg(q, a)
         legs.append(leg)
     c = q.c
-    return Route(c.nodes[q.origin], c.nodes[q.dest], tuple(legs), dict(q.constraints))
+    end = q.dest if dest is None else dest  # bulk comparisons share one query per origin
+    return Route(c.nodes[q.origin], c.nodes[end], tuple(legs), dict(q.constraints))
 
 
 def _make_leg(q: Query, a: int) -> Leg:
@@ -558,25 +559,41 @@ def compare_routes(
 
     out: dict[tuple[str, str], RouteComparison] = {}
     base: dict[tuple[str, int], Query | None] = {}
+    tree_of: dict[tuple[str, int], trees.Tree | None] = {}
     for pair in pairs:
         o, d = place(pair[0], "origin"), place(pair[1], "destination")
         routes: dict[str, Route | None] = {"us_free": None, "via_us": None}
         reasons: dict[str, str] = {}
         for i, (side, side_opts) in enumerate(sides):
             try:
-                q = None
+                q0, di = None, None
                 if not side_opts.via:
                     if (o, i) not in base:
                         base[(o, i)] = _origin_query(graph, o, side_opts)
                     q0 = base[(o, i)]
                     di = q0.c.index.get(d) if q0 is not None else None
-                    if q0 is not None and di is not None and di != q0.origin \
-                            and di not in q0.filter.avoid_nodes \
-                            and not (q0.filter.forbid_us and q0.c.node_us[di]):
-                        q = copy.copy(q0)  # dataclasses.replace re-runs __init__: slower
-                        object.__setattr__(q, "dest", di)
-                if q is None:
+                if q0 is None or di is None or di == q0.origin \
+                        or di in q0.filter.avoid_nodes \
+                        or (q0.filter.forbid_us and q0.c.node_us[di]):
                     q = build_query(graph, o, d, side_opts)
+                    routes[side] = build_route(q, best_arcs(q))
+                    continue
+                # What best_arcs does first, on the origin's tree held here.
+                if (o, i) not in tree_of:
+                    try:
+                        tree_of[(o, i)] = trees.shortest_tree(
+                            q0.c, q0.weights, q0.filter, q0.origin, layered=q0.require_us)
+                    except trees.InexactError:
+                        tree_of[(o, i)] = None
+                t = tree_of[(o, i)]
+                join = None if t is None else trees.route_on_tree(t, q0.c.n, di,
+                                                                  q0.require_us)
+                if join is not None and join.arcs is not None:
+                    routes[side] = build_route(q0, join.arcs, di)
+                    continue
+                # No route (diagnosed there) or a walk to branch on: the per-pair path.
+                q = copy.copy(q0)  # dataclasses.replace re-runs __init__: slower
+                object.__setattr__(q, "dest", di)
                 routes[side] = build_route(q, best_arcs(q))
             except InfeasibleError as err:
                 reasons[side] = str(err)

@@ -13,8 +13,8 @@ This is the only module that imports OR-Tools (lazily, for plans). It holds:
   time (for the time objective: cost) in hundredths and ``K`` exceeds the
   secondary total of any simple path, so the composite can never prefer a
   route with a worse primary total; equal-primary routes go to the faster (or
-  cheaper) one, and exact ties to the lowest arc order over sorted ids, which
-  does not depend on edge insertion order. Two routes whose float totals
+  cheaper) one, and exact ties (equal in both) to a deterministic choice that
+  depends only on the sorted ids, never on edge insertion order. Two routes whose float totals
   differ by less than 1e-6 unit per leg are ties by definition.
 * ``routing.trees.shortest_path`` (trees build on this module): a
   lexicographic shortest-path tree per origin (scipy Dijkstra on exact
@@ -408,6 +408,15 @@ def _dedupe(keys: Sequence[np.ndarray], cost: np.ndarray, arcs: np.ndarray) -> n
 # --------------------------------------------------------------------------- label setting
 
 
+def _exact_list(dist: np.ndarray) -> list[int | None]:
+    """Distances as exact Python ints (None where unreachable), converted in bulk."""
+    finite = np.isfinite(dist)
+    out: list[int | None] = np.rint(np.where(finite, dist, 0.0)).astype(np.int64).tolist()
+    for i in np.flatnonzero(~finite).tolist():
+        out[i] = None
+    return out
+
+
 def lower_bounds(
     c: Compiled, f: Filter, values: np.ndarray, name: Hashable, dest: int, *, cached: bool = True
 ) -> list[int | None]:
@@ -431,12 +440,12 @@ def lower_bounds(
     if not cached:
         mat = matrix()
         dist = dijkstra(mat, directed=True, indices=dest)
-        return [int(round(x)) if np.isfinite(x) else None for x in dist.tolist()]
+        return _exact_list(dist)
     mat = c.cache.get_or(("revmat", f, name), matrix)
 
     def bounds() -> list[int | None]:
         dist = dijkstra(mat, directed=True, indices=dest)
-        return [int(round(x)) if np.isfinite(x) else None for x in dist.tolist()]
+        return _exact_list(dist)
 
     return c.cache.get_or(("lb", f, name, dest), bounds)
 
@@ -478,7 +487,7 @@ def layered_lower_bounds(
 
     def bounds() -> list[int | None]:
         dist = dijkstra(mat, directed=True, indices=dest + c.n)[: c.n]
-        return [int(round(x)) if np.isfinite(x) else None for x in dist.tolist()]
+        return _exact_list(dist)
 
     return c.cache.get_or(("lb2", f, name, dest), bounds)
 
@@ -516,8 +525,8 @@ class LabelResult:
 QueryTooHardError = LabelLimitError
 
 #: Default work budget of one label search (labels popped + pushed + dominance
-#: comparisons); about a second of CPU.
-WORK_LIMIT = 1_500_000
+#: comparisons): one to two seconds of CPU.
+WORK_LIMIT = 1_000_000
 
 
 def label_search(

@@ -331,8 +331,12 @@ def tree_route(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
     only for a via-US walk that is not a simple path (``best_join`` then
     branches). Kept lean: bulk comparisons call it once per pair and side.
     """
-    t = shortest_tree(c, w, f, origin, layered=require_us)
-    n = c.n
+    return route_on_tree(shortest_tree(c, w, f, origin, layered=require_us), c.n, dest,
+                         require_us)
+
+
+def route_on_tree(t: Tree, n: int, dest: int, require_us: bool) -> Join | None:
+    """``tree_route`` on a tree in hand (``n``: node count of the compiled graph)."""
     target = dest + n if require_us else dest
     if not t.primary[target] < np.inf:
         return Join(None, None)

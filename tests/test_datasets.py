@@ -193,10 +193,11 @@ def test_dropping_a_port_cascades_with_one_warning_per_table(tmp_path, caplog):
     assert "CAPRR" in (DATA_DIR / "services.csv").read_text(encoding="utf-8")
     with caplog.at_level("WARNING"):
         problems, warnings = validate_dataset(tmp_path)
-    assert any(r.name == "networks.services" and r.getMessage().startswith("service TP1: ")
-               and "CAPRR" in r.getMessage() for r in caplog.records)
+    # The rotation's lost call is a warning of the build, kept with the (cached) graph,
+    # so a second validation with a warm cache says it too.
+    assert [w for w in warnings if w.startswith("service TP1: ") and "CAPRR" in w]
     assert problems == []
-    dropped = [w for w in warnings if "left out" in w]
+    dropped = [w for w in warnings if "left out" in w and not w.startswith("service ")]
     assert sorted(w.split(":")[0] for w in dropped) == sorted(
         str(tmp_path / f"{name}.csv") for name in referencing)
     assert all("CAPRR" in w and "filled from the default" not in w for w in dropped)

@@ -163,7 +163,12 @@ def _hubs_asia(g):
 @pytest.mark.parametrize("objective", ["cost", "time", "co2"])
 @pytest.mark.parametrize("strict", [False, True])
 def test_via_us_fast_path_is_the_label_search(graph, objective, strict):
-    """The two-layer min-cost flow returns exactly the label search's routes (real graph)."""
+    """The two-layer tree returns the label search's optimum (real graph).
+
+    Same composite value (cost, then the time tie-break); on an exact tie in
+    both (two liner services with the same price and transit time) either
+    route is the answer, so arcs may differ there.
+    """
     hubs, asia = _hubs_asia(graph)
     for o, d in product(hubs, asia):
         q = build_query(graph, o, d, objective=objective, require_us=True,
@@ -174,12 +179,12 @@ def test_via_us_fast_path_is_the_label_search(graph, objective, strict):
             with pytest.raises(BypassError):
                 best_arcs(q)
             continue
-        fast, exact = best_arcs(q), list(labels[0].arcs)
         comp = q.weights.composite
-        # Same composite optimum (cost, then time). Two services with identical figures
-        # (Houston's TP18 and TP88 to Busan) are a true tie, which either may take.
-        assert int(comp[fast].sum()) == int(comp[exact].sum()), (o, d)
-        assert bool(solver.arc_us(q.c, strict)[fast].any()), (o, d)
+        fast = best_arcs(q)
+        assert int(comp[fast].sum()) == int(comp[list(labels[0].arcs)].sum()), (o, d)
+        nodes = [q.origin, *(int(q.c.head[a]) for a in fast)]
+        assert len(set(nodes)) == len(nodes)
+        assert bool(solver.arc_us(q.c, strict)[fast].any())
 
 
 @settings(max_examples=150, deadline=None, derandomize=True)
