@@ -928,10 +928,11 @@ def corridors(
         from routing.compare import demand_by_pair
 
         cargo_value = demand_by_pair(_dataset().tables.get("demand"))[1].get((origin, dest))
-    opts: dict[str, Any] = dict(objective=objective, allow_hypothetical=allow_hypothetical,
-                strict_waters=strict_waters, avoid=tuple(avoid or ()),
-                avoid_countries=tuple(avoid_country or ()), avoid_modes=tuple(avoid_mode or ()),
-                cargo_value_usd_per_teu=cargo_value)
+    opts: dict[str, Any] = dict(
+        objective=objective, allow_hypothetical=allow_hypothetical,
+        strict_waters=strict_waters, avoid=tuple(avoid or ()),
+        avoid_countries=tuple(avoid_country or ()), avoid_modes=tuple(avoid_mode or ()),
+        cargo_value_usd_per_teu=cargo_value)
     result = solve_corridors(graph, origin, dest, scenario=sc, **opts)
     names = [n for n in CORRIDOR_SCENARIOS if n != sc.name]
     others = [solve_corridors(graph, origin, dest, scenario=n, **opts) for n in names]
