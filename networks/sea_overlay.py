@@ -41,6 +41,8 @@ _CABO_CORRIENTES = (-106.489938, 20.102998)
 _OFF_SAN_DIEGO = (-117.7702, 32.6652)
 _GUADALUPE_W = (-120.0, 30.0)
 _GUADALUPE_E = (-117.491362, 28.696433)
+_OFF_SAN_BLAS = (-105.776367, 21.350781)  # upstream node off Nayarit, south of Mazatlan
+_OFF_JALISCO = (-105.50, 19.70)  # vertex of the Manzanillo lane (mx-pacific-approaches)
 
 CORRECTIONS: tuple[Correction, ...] = (
     Correction(
@@ -61,6 +63,18 @@ CORRECTIONS: tuple[Correction, ...] = (
             ((-104.45, 18.90), _MX_SW),
             ((-104.45, 18.90), (-105.00, 19.20), (-105.50, 19.70), _CABO_CORRIENTES),
         ),
+    ),
+    Correction(
+        id="cabo-corrientes-coastal-lane",
+        reason=(
+            "Between Mazatlan and Manzanillo the network's only lane swings out "
+            "to a node about 45 nm west of Cabo Corrientes (-106.49, 20.10), "
+            "making Mazatlan-Manzanillo 358 nm against 297 nm in NGA Pub. 151 "
+            "(+20 %). Add the coastal lane ships sail: from off San Blas, about "
+            "8 nm west of Cabo Corrientes, to the Jalisco coast lane toward "
+            "Manzanillo (316 nm, +6 %; the rest is the approach dog-legs)."
+        ),
+        add=((_OFF_SAN_BLAS, (-105.85, 20.40), _OFF_JALISCO),),
     ),
     Correction(
         id="ensenada-approach",

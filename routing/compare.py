@@ -17,6 +17,7 @@ already no dearer; a pair "favours US-free" exactly then.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,8 @@ from networks.schema import MAX_CARGO_VALUE_USD_PER_TEU
 from .query import compare_routes, resolve_node
 from .results import Route
 from .scenarios import Scenario, load_scenario
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "COLUMNS",
@@ -285,6 +288,13 @@ def compare(
         raise BypassError(f"cargo value must be 0 .. {top:g} USD/TEU (a finite number), "
                           f"got {cargo_value_usd_per_teu!r}")
     sc = load_scenario(scenario)
+    ignored = [t for t, on in (("[policy]", sc.forbid_us_transit),
+                               ("[port_dwell]", sc.port_extra_dwell_h),
+                               ("[passages]", getattr(sc, "passage_extra", ()))) if on]
+    if ignored:
+        _log.warning("scenario %s: %s not applied by compare (it re-prices US-transit "
+                     "charges only); bypass corridors --scenario %s solves them in",
+                     sc.name, " and ".join(ignored), sc.name)
     os_ = [resolve_node(graph, o, "origin") for o in (origins or default_origins(graph))]
     ds = [resolve_node(graph, d, "destination")
           for d in (destinations or default_destinations(graph))]

@@ -30,9 +30,11 @@ answers every Asian destination, as DESIGN.md suggests.
 
 Prices: a corridor's total is its transport cost plus the scenario's charges
 (``routing.scenarios``: US-transit charges on routes through the US, extra
-port dwell valued at the carrying cost) plus any ``gateway_surcharge``.
-Scenarios with port dwell are solved with the dwell in the arc weights, so a
-congested gateway can lose its traffic to another port of its family.
+port dwell valued at the carrying cost, extra hours and USD/TEU on sea legs
+crossing a scenario passage such as Suez) plus any ``gateway_surcharge``.
+Scenarios with port dwell or passage charges are solved with them in the arc
+weights, so a congested gateway can lose its traffic to another port of its
+family and a route can leave a diverted passage.
 
 Switch thresholds: for every corridor that is not the cheapest, the extra
 charge per TEU on the winner (equivalently, the saving on the corridor) at
@@ -607,6 +609,38 @@ def _hyp_kwargs(allow_hypothetical: bool) -> dict[str, Any]:
     return {"scheduled_only": not allow_hypothetical}
 
 
+def _passage_arcs(graph: nx.MultiDiGraph, c: solver.Compiled) -> dict[str, list[int]]:
+    """Sea arcs by the passages they cross (edge attribute ``passages``), cached."""
+
+    def make() -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for a in np.flatnonzero(c.sea).tolist():
+            d = graph.edges[c.nodes[int(c.tail[a])], c.nodes[int(c.head[a])], c.keys[a]]
+            for p in d.get("passages") or ():
+                out.setdefault(str(p), []).append(a)
+        return out
+
+    return c.cache.get_or(("corridor-passages",), make)
+
+
+def _passages_crossed(graph: nx.MultiDiGraph, route: Route,
+                      extra: Mapping[str, tuple[float, float]]
+                      ) -> dict[str, tuple[int, float, float]]:
+    """Per scenario passage the route crosses: (sea legs crossing it, h, USD/TEU per leg)."""
+    out: dict[str, tuple[int, float, float]] = {}
+    if not extra:
+        return out
+    for leg in route.legs:
+        if leg.mode != "sea":
+            continue
+        d = graph.get_edge_data(leg.from_id, leg.to_id, leg.key) or {}
+        for p in d.get("passages") or ():
+            if p in extra:
+                n = out.get(p, (0, 0.0, 0.0))[0]
+                out[p] = (n + 1, *extra[p])
+    return out
+
+
 def _origin_countries(c: solver.Compiled, o: int) -> frozenset[str]:
     return frozenset() if c.node_us[o] else frozenset(c.node_countries[o] - {"USA"})
 
@@ -659,7 +693,9 @@ def corridors(
     scenario
         Name, file or Scenario (default ``status_quo``): its charges price
         the corridors; ``forbid_us_transit`` removes the US corridors;
-        ``port_dwell`` is solved into the routes.
+        ``port_dwell`` and ``passages`` (extra hours and USD/TEU per sea leg
+        crossing a passage, e.g. the Cape detour of ``red_sea_diversion``) are
+        solved into the routes.
     allow_hypothetical
         Add sea legs with no scheduled service (charter/feeder priced, always
         flagged). Off by default: a route nobody can book never drives the
@@ -710,6 +746,13 @@ def corridors(
             extra = int(round((wc * usd + wt * h) * solver.SCALE))
             for a in np.flatnonzero(c.head == c.index[p]).tolist():
                 arc_extra[a] = extra
+    passage_extra = {p: (h, usd) for p, h, usd in sc.passage_extra}
+    if passage_extra and (wc or wt):
+        crossing = _passage_arcs(graph, c)
+        for p, (h, usd) in passage_extra.items():
+            extra = int(round((wc * usd + wt * h) * solver.SCALE))
+            for a in crossing.get(p, ()):
+                arc_extra[a] = arc_extra.get(a, 0) + extra
     ports_by_region: dict[str, list[str]] = {}
     for n, d in graph.nodes(data=True):
         if d.get("kind") == "port":
@@ -780,6 +823,9 @@ def corridors(
             hours = float(sum(dwell[p] for p in passed))
             charges["port_dwell"] = sc.port_dwell_usd_per_teu(hours, value)
             extra_h += hours
+        for p, (n, h, usd) in _passages_crossed(graph, route, passage_extra).items():
+            charges[f"passage_{p}"] = n * usd
+            extra_h += n * h
         if surcharge.get(name):
             charges["gateway_surcharge"] = float(surcharge[name])
         gw = gateway_port(graph, route)

@@ -30,6 +30,16 @@ are ignored by the two-sided comparison:
   at the carrying cost, ``extra_h * V * r / 8760`` per TEU on every route
   that passes the port; the corridors are re-solved with it, so a congested
   gateway can lose its traffic to another port of the same family.
+* ``[passages.NAME]`` (``NAME`` a sea passage the network reports on its sea
+  legs, e.g. ``suez``): ``extra_h`` and ``extra_usd_per_teu`` added once per
+  sea leg that crosses the passage (a detour such as the Cape of Good Hope
+  routing of Suez traffic, net of the canal toll and transit time the leg
+  already carries). The corridors are re-solved with it, so a route may
+  leave the passage for another way if one is cheaper.
+
+The two-sided comparison (``routing.compare``) only re-prices its fixed
+routes with the US-transit charges: it ignores ``[policy]``, ``[port_dwell]``
+and ``[passages]``; use ``bypass corridors --scenario NAME`` for those.
 """
 
 from __future__ import annotations
@@ -57,6 +67,9 @@ __all__ = [
     "parse_scenario",
     "read_scenario",
 ]
+
+#: Fields of a ``[passages.NAME]`` table.
+_PASSAGE_FIELDS = ("extra_h", "extra_usd_per_teu")
 
 #: Folder of the shipped scenario files.
 SCENARIO_DIR = DATA_DIR / "scenarios"
@@ -102,6 +115,9 @@ class Scenario:
     forbid_us_transit: bool = False
     #: Extra dwell hours per box at a port, as sorted (port id, hours) pairs.
     port_extra_dwell_h: tuple[tuple[str, float], ...] = ()
+    #: Extra (hours, USD/TEU) per sea leg crossing a passage, as sorted
+    #: (passage, hours, USD/TEU) triples (corridors only; see module docstring).
+    passage_extra: tuple[tuple[str, float, float], ...] = ()
     path: str | None = field(default=None, compare=False)
 
     def port_dwell_usd_per_teu(self, hours: float, cargo_value_usd: float) -> float:
@@ -137,6 +153,8 @@ class Scenario:
             "carrying_cost_pct_per_year": self.carrying_cost_pct_per_year,
             "forbid_us_transit": self.forbid_us_transit,
             "port_extra_dwell_h": dict(self.port_extra_dwell_h),
+            "passages": {p: {"extra_h": h, "extra_usd_per_teu": usd}
+                         for p, h, usd in self.passage_extra},
         }
 
 
@@ -193,6 +211,20 @@ def parse_scenario(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
     if not isinstance(dwell_raw, Mapping):
         raise ScenarioError(f"{where}: [port_dwell] must be a table of port id = hours")
     dwell = tuple(sorted((str(k), _number(dwell_raw, k, where, 0, 1e4)) for k in dwell_raw))
+    passages_raw = raw.get("passages", {})
+    if not isinstance(passages_raw, Mapping):
+        raise ScenarioError(f"{where}: [passages] must hold tables such as [passages.suez]")
+    passages = []
+    for pname, table in sorted(passages_raw.items()):
+        at = f"{where}: [passages.{pname}]"
+        if not isinstance(table, Mapping):
+            raise ScenarioError(f"{at} must be a table of {' and '.join(_PASSAGE_FIELDS)}")
+        unknown = sorted(set(table) - set(_PASSAGE_FIELDS))
+        if unknown:
+            raise ScenarioError(f"{at}: unknown field {unknown[0]!r}; expected "
+                                f"{' or '.join(_PASSAGE_FIELDS)}")
+        passages.append((str(pname), _number(table, "extra_h", at, 0, 1e4),
+                         _number(table, "extra_usd_per_teu", at, 0, 1e6)))
     return Scenario(
         name=name.strip(),
         description=" ".join(str(raw["description"]).split()),
@@ -208,6 +240,7 @@ def parse_scenario(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
             "carrying_cost_pct_per_year", where, 0, 1000),
         forbid_us_transit=forbid,
         port_extra_dwell_h=dwell,
+        passage_extra=tuple(passages),
         path=where,
     )
 

@@ -13,6 +13,9 @@ copy per gateway family. US-free families (``mx_pacific``, ``mx_gulf``,
 (``us_pacific``, ``us_gulf``, ``ca_pacific_inbond``) are two-layer copies
 (layer 1 is entered by a US arc, as in ``routing.solver``), and every copy
 keeps only the ocean departures (Americas port -> Asian port) of its family.
+The in-bond copy also keeps ``routing.corridors``' "by land" shape: no sea
+arc before the first US arc, and after it only non-US sea arcs from Canadian
+Pacific ports (or within Asia).
 Two more copies, with no family restriction, give the comparison's sides
 (best US-free, best through the US) exactly as ``routing.compare`` does, even
 for a route no family claims (a US origin boarding in Mexico, a US feeder to
@@ -165,6 +168,32 @@ def _port_of(graph: nx.MultiDiGraph, node: str) -> str | None:
     return str(port) if port in graph else None
 
 
+def _check_every_sea_arc_boards(c: solver.Compiled, is_sea: np.ndarray,
+                                 kinds: np.ndarray) -> None:
+    """Warn when a box can stay on board from one sea arc into the next.
+
+    The family copies restrict arcs, not rides: they assume every sea arc is
+    a boarding at its tail port, as on the service-expanded network (berths
+    are entered by ``load`` or ``transship``, left by one sea arc). On a graph
+    where a sea arc or an on-board arc (``routing.corridors.ON_BOARD_KINDS``)
+    leads into a node with a sea departure, a ride can pass a port without
+    boarding there, and the family columns may then differ from
+    ``routing.corridors`` (the comparison sides are unaffected).
+    """
+    from .corridors import ON_BOARD_KINDS
+
+    aboard = is_sea | np.isin(kinds, list(ON_BOARD_KINDS))
+    boards = np.zeros(c.n, dtype=bool)
+    boards[c.tail[is_sea]] = True
+    chained = np.flatnonzero(aboard & boards[c.head])
+    if len(chained):
+        a = int(chained[0])
+        log.warning("sweep: a box can stay on board from %s>%s into a sea leg (%d such arcs); "
+                    "gateway family columns treat every sea leg as a boarding and may differ "
+                    "from routing.corridors", c.nodes[c.tail[a]], c.nodes[c.head[a]],
+                    len(chained))
+
+
 def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
     """Compile the graph and the sweep file into a SweepModel (validates against the graph)."""
     from .compare import default_destinations, default_origins
@@ -227,6 +256,7 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
     head_region = np.array([regions.get(c.nodes[h], "") for h in c.head], dtype=object)
     is_sea = mode == "sea"
     departure = is_sea & (head_region == "asia") & (tail_region != "asia")
+    _check_every_sea_arc_boards(c, is_sea, kinds)
     families = []
     for fam in FAMILIES:
         region = "ca_pacific" if fam.startswith("ca_pacific") else fam
@@ -258,15 +288,23 @@ def build_model(graph: nx.MultiDiGraph, spec: SweepSpec) -> SweepModel:
             targets[f] = d_idx[None, :] + offset
             offset += n
             continue
+        sea_free = is_sea  # sea arcs allowed before the first US arc (layer 0)
         if fam == "ca_pacific_inbond":
-            # In bond = through the US by land: no sea leg touching the US (a US port
-            # feeder to Canada is neither US-free nor in bond by land; routing.corridors).
-            allowed = allowed & ~(is_sea & us)
+            # In bond = through the US *by land* (routing.corridors' land_only_us): the box
+            # first boards a ship after it has used a US arc, at a Canadian Pacific port,
+            # and no sea leg touches the US (a US port feeder to Canada, or a Mexican
+            # coastal leg before the US, is neither US-free nor in bond by land). On the
+            # service network every sea arc is a boarding (berths are entered by load or
+            # transship, never on board), so the rule is one of arcs: no sea arc in layer
+            # 0; in layer 1 only non-US sea arcs from a ca_pacific port, or within Asia.
+            allowed = allowed & ~(is_sea & us) & ~(
+                is_sea & (tail_region != "ca_pacific") & (tail_region != "asia"))
+            sea_free = np.zeros_like(is_sea)
         for home, members in groups.items():
             ok = allowed & reentry_ok(home)
-            free = np.flatnonzero(ok & ~us)
+            free = np.flatnonzero(ok & ~us & (sea_free | ~is_sea))
             every = np.flatnonzero(ok)
-            usa = np.flatnonzero(ok & us)
+            usa = np.flatnonzero(ok & us & (sea_free | ~is_sea))
             rows += [c.tail[free] + offset, c.tail[every] + offset + n, c.tail[usa] + offset]
             cols += [c.head[free] + offset, c.head[every] + offset + n,
                      c.head[usa] + offset + n]

@@ -191,7 +191,7 @@ def test_dropping_a_port_cascades_with_one_warning_per_table(tmp_path, caplog):
     # services.csv names ports inside rotations (no id reference): TP1's Prince Rupert call
     # drops out when the graph is built, with one warning from networks.services.
     assert "CAPRR" in (DATA_DIR / "services.csv").read_text(encoding="utf-8")
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("WARNING", logger="networks"):
         problems, warnings = validate_dataset(tmp_path)
     # The rotation's lost call is a warning of the build, kept with the (cached) graph,
     # so a second validation with a warm cache says it too.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -257,7 +258,9 @@ def test_hostile_names_through_every_command(hostile, tmp_path, capsys, argv):
         assert (tmp_path / "route.csv").exists() or "--csv" not in argv
         if "--csv" in argv:
             text = (tmp_path / "route.csv").read_text(encoding="utf-8")
-            assert "'-2+3+cmd" in text  # the GDL hub's name, neutralised
+            # Names along the route that start like a formula are there, neutralised
+            # (which row gets which hostile name depends on the tables' order).
+            assert re.search(r"(^|,|\")'[=+\-@]", text, re.M), text[:400]
 
 
 def test_data_path_with_rich_markup_prints_literally(tmp_path, capsys):

@@ -94,4 +94,7 @@ def test_corridor_section_renders_offline_with_a_layer_per_corridor(report, tmp_
         pixels = np.asarray(im.convert("RGB")).reshape(-1, 3)
     for colour in (FAMILY_COLOURS["mx_pacific"], FAMILY_COLOURS["us_pacific"]):
         rgb = np.array([int(colour[i:i + 2], 16) for i in (1, 3, 5)])
-        assert (np.abs(pixels.astype(int) - rgb).sum(axis=1) < 40).sum() > 100, colour
+        # Drawn in its own colour: corridors share lanes (the US Pacific route rides the
+        # Manzanillo loop to Long Beach under the Mexican one), so only the lanes a corridor
+        # does not share show its colour; dozens of pixels, not a threshold on the picture.
+        assert (np.abs(pixels.astype(int) - rgb).sum(axis=1) < 40).sum() > 50, colour

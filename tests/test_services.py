@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import pandas as pd
 import pytest
 
@@ -153,12 +151,13 @@ def test_calls_at_unknown_ports_drop_out_with_one_warning_per_service(caplog):
         "sailings_per_week": [1.0, 2.0, 1.0], "transit_days": [None, None, None],
         "source": ["s", "s", "s"],
     })
-    with caplog.at_level(logging.WARNING, logger="networks.services"):
-        found, warnings = services.parse_services(table, {"CNSHA", "MXZLO"})
+    found, warnings = services.parse_services(table, {"CNSHA", "MXZLO"})
     assert [s.name for s in found] == ["A", "C"]
     assert found[0].calls == found[1].calls == ("CNSHA", "MXZLO")  # "~": left out quietly
+    # One note per service that lost an unmarked call (B also lost its service); the
+    # builder logs them and keeps them with the cached graph (test_datasets cascade).
     assert len(warnings) == 2 and "ZZAAA, ZZBBB" in warnings[0]
-    assert len([r for r in caplog.records if r.name == "networks.services"]) == 2
+    assert warnings[1].startswith("service B:") and "service left out" in warnings[1]
 
 
 def test_rides_do_not_go_round_the_pacific(dataset_services):

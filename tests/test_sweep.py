@@ -334,16 +334,15 @@ def test_cli_sweep_in_process_prints_tables(tmp_path, capsys):
 
 
 def test_allow_hypothetical_matches_the_comparison_with_hypothetical_legs(graph):
-    import inspect
-
-    from routing import solve_route
-
     spec = spec_of({}, allow_hypothetical=True)
     model = build_model(graph, spec)
     res = run_chunk(model, seed=0, chunk=0, start=0, count=1)
-    opt = ({"allow_hypothetical": True}
-           if "allow_hypothetical" in inspect.signature(solve_route).parameters else {})
-    assert_same_as_compare(model, res["total"], compare(graph, **opt))
+    # Always ask the comparison for hypothetical legs (RouteOptions.allow_hypothetical):
+    # a guard on solve_route's signature silently compared against scheduled-only routes
+    # once the option moved into RouteOptions.
+    comp = compare(graph, allow_hypothetical=True)
+    assert comp.route_kwargs.get("allow_hypothetical") is True
+    assert_same_as_compare(model, res["total"], comp)
     # Rows that ride a sea leg with no liner service are flagged; never by default.
     assert not run_chunk(build_model(graph, spec_of({})), 0, 0, 0, 1)["hypothetical"].any()
 
@@ -402,3 +401,50 @@ def test_family_routes_match_routing_corridors(graph):
                 assert mine == pytest.approx(theirs, rel=0, abs=1e-6), (origins[o], dests[d], fam)
                 checked += 1
     assert checked >= len(model.pairs)  # at least one family per pair has a route
+
+
+def test_in_bond_column_reaches_canada_by_land_through_the_us(graph):
+    """In bond means by land through the US (routing.corridors): the route's first sea leg
+    comes after its first US arc and boards at a Canadian Pacific port; no sea leg touches
+    the US. GDL once took a Manzanillo-Ensenada coastal leg before trucking through the US."""
+    from routing import solver
+    from routing.corridors import region_of
+
+    model = build_model(graph, spec_of({}, origins=ORIGINS, destinations=DESTS))
+    res = run_chunk(model, seed=0, chunk=0, start=0, count=1)
+    c = solver.compile_graph(graph)
+    us = solver.arc_us(c, False)
+    f = model.columns.index("ca_pacific_inbond")
+    seen = 0
+    for p in range(model.n_pairs):
+        rid = int(res["route_id"][0, f, p])
+        if rid == -1:
+            continue
+        arcs = res["catalog"][rid]
+        sea = [i for i, a in enumerate(arcs) if c.mode[a] == "sea"]
+        first_us = next(i for i, a in enumerate(arcs) if us[a])
+        assert sea and sea[0] > first_us, model.pair_labels()[p]
+        for i in sea:
+            a = arcs[i]
+            assert not us[a], model.arc_labels[a]
+            assert region_of(graph, c.nodes[c.tail[a]]) in ("ca_pacific", "asia"), \
+                model.arc_labels[a]
+        seen += 1
+    assert seen > 0  # the CPKC / BNSF rail corridors reach Vancouver from every hub
+
+
+def test_build_model_warns_when_a_ride_can_pass_a_port_without_boarding(graph, caplog):
+    """The family columns treat every sea leg as a boarding (true on the service network);
+    an on-board arc into a berth with a sea departure breaks that and is logged."""
+    spec = spec_of({}, origins=["MTY"], destinations=["CNSHA"])
+    with caplog.at_level("WARNING", logger="routing.sweep"):
+        build_model(graph, spec)
+    assert "stay on board" not in caplog.text
+    g = graph.copy()
+    u, v, k, d = next((u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True)
+                      if d.get("kind") == "transship")
+    g.add_edge(u, v, key="stay", **{**d, "kind": "stay_on_board"})
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="routing.sweep"):
+        build_model(g, spec)
+    assert "stay on board" in caplog.text
