@@ -74,10 +74,10 @@ ROLES = {"mx_pacific": "origin", "mx_gulf": "origin", "ca_pacific": "transshipme
 def _region_defaults() -> dict[str, tuple[float, float]]:
 
     ports = default_dataset().ports
-    out = {}
+    out: dict[str, tuple[float, float]] = {}
     for region, group in ports.groupby("region"):
-        out[region] = (statistics.median(group["export_dwell_h"]),
-                       statistics.median(group["import_dwell_h"]))
+        out[str(region)] = (statistics.median(group["export_dwell_h"]),
+                            statistics.median(group["import_dwell_h"]))
     return out
 
 

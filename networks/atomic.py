@@ -106,7 +106,7 @@ def write_cache(path: str | os.PathLike, data: bytes) -> bool:
 
 
 @contextlib.contextmanager
-def _sigint_deferred():
+def _sigint_deferred() -> Iterator[None]:
     """Hold Ctrl-C (SIGINT) until the block ends, so a few renames finish together.
 
     Outside the main thread signal handlers cannot be changed; the block then

@@ -20,9 +20,10 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar, cast
 
 import networkx as nx
 import shapely
@@ -40,6 +41,10 @@ from networks.errors import DatasetError, DatasetErrors
 from networks.graph import RoutingGraph, validate_graph
 from networks.sea import OUTSIDE_US_TERRITORIAL_SEA, dataset_legs
 from networks.store import graph_fingerprint, load_or_build
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from shapely.geometry.base import BaseGeometry
 
 log = logging.getLogger(__name__)
 
@@ -78,10 +83,70 @@ def _node_country(lon: float, lat: float, tolerance_km: float, fallback: str) ->
 
 
 class _Row:
-    """Attribute access to a record whose columns include Python keywords."""
+    """Attribute access to a land link record (its columns include the keyword ``from``)."""
+
+    id: str
+    to: str
+    mode: str
+    operator: str
+    source: str
+    distance_km: float
+    geometry: BaseGeometry
 
     def __init__(self, record: dict) -> None:
         self.__dict__.update(record)
+
+
+# Rows of the validated dataset tables as ``itertuples`` yields them (never
+# instantiated): pandas types a row's attributes as "any scalar"; these name the
+# columns used here with the types networks/schema.py validated.
+class _HubRow:
+    id: str
+    name: str
+    state: str
+    sectors: str
+    lon: float
+    lat: float
+
+
+class _JunctionRow:
+    id: str
+    name: str
+    country: str
+    lon: float
+    lat: float
+
+
+class _PortRow:
+    locode: str
+    name: str
+    country: str
+    region: str
+    role: str
+    lon: float
+    lat: float
+    capacity_teu_per_year: float | None  # NaN: unlimited
+    capacity_basis: str
+    export_dwell_h: float
+    import_dwell_h: float
+
+
+class _BorderRow:
+    id: str
+    name: str
+    country_a: str
+    country_b: str
+    lon: float
+    lat: float
+    modes: str
+
+
+_R = TypeVar("_R")
+
+
+def _rows(frame: pd.DataFrame, row: type[_R]) -> Iterator[_R]:
+    """``frame``'s rows as named tuples typed as ``row`` (the table's validated columns)."""
+    return cast(Iterator[_R], frame.itertuples(index=False))
 
 
 def _stub(lon: float, lat: float) -> LineString:
@@ -154,19 +219,19 @@ class _Builder:
     # -- nodes ---------------------------------------------------------------------
     def places(self) -> None:
         ds = self.dataset
-        for r in ds["hubs"].itertuples(index=False):
-            country = _node_country(r.lon, r.lat, 5.0, "MEX")
-            self.add_node(r.id, kind="hub", name=r.name, country=country, lon=r.lon, lat=r.lat,
-                          state=r.state, sectors=r.sectors or "")
-        for r in ds["junctions"].itertuples(index=False):
-            country = _node_country(r.lon, r.lat, 5.0, r.country)
-            if country != r.country:
+        for h in _rows(ds["hubs"], _HubRow):
+            country = _node_country(h.lon, h.lat, 5.0, "MEX")
+            self.add_node(h.id, kind="hub", name=h.name, country=country, lon=h.lon, lat=h.lat,
+                          state=h.state, sectors=h.sectors or "")
+        for j in _rows(ds["junctions"], _JunctionRow):
+            country = _node_country(j.lon, j.lat, 5.0, j.country)
+            if country != j.country:
                 self.warnings.append(
-                    f"junction {r.id}: lies in {country} by geometry, not {r.country}"
+                    f"junction {j.id}: lies in {country} by geometry, not {j.country}"
                 )
-            self.add_node(r.id, kind="junction", name=r.name, country=country, lon=r.lon,
-                          lat=r.lat)
-        for r in ds.ports.itertuples(index=False):
+            self.add_node(j.id, kind="junction", name=j.name, country=country, lon=j.lon,
+                          lat=j.lat)
+        for r in _rows(ds.ports, _PortRow):
             country = _node_country(r.lon, r.lat, PORT_TOLERANCE_KM, r.country)
             cap = r.capacity_teu_per_year
             attrs = dict(name=r.name, country=country, lon=r.lon, lat=r.lat, region=r.region,
@@ -194,7 +259,7 @@ class _Builder:
                                                    "co2_kg_per_teu": 0.0}, both_ways=True)
 
     def borders(self) -> None:
-        for r in self.dataset["borders"].itertuples(index=False):
+        for r in _rows(self.dataset["borders"], _BorderRow):
             sides = _countries_near(r.lon, r.lat, BORDER_TOLERANCE_KM)
             declared = (r.country_a, r.country_b)
             if set(sides[:2]) != set(declared):

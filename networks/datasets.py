@@ -571,7 +571,7 @@ def _check_references(tables: dict[str, pd.DataFrame], files: Mapping[str, str],
                 if name in defaulted or port_gone:
                     if keep[idx]:
                         keep[idx] = False
-                        label = frame.at[idx, schema.id_field] if schema.id_field else "row"
+                        label = str(frame.at[idx, schema.id_field]) if schema.id_field else "row"
                         drop.append(f"{label} (row {line}, {col} {value!r})")
                 else:
                     problems.append(DatasetError(files[name], "unknown id", row=int(line),
@@ -796,8 +796,8 @@ def _load(root: Path, lazy: tuple[str, ...] = (), stream: tuple[str, ...] = ()) 
             got.files[name] = str(path)
             continue
         if name in stream and path.suffix.lower() == ".csv":
-            pools = {t: set(got.tables[t][TABLES[t].id_field].dropna())
-                     for t in ("ports", "hubs") if t in got.tables}
+            pools: dict[str, set] = {t: set(got.tables[t][TABLES[t].id_field].dropna())
+                                     for t in ("ports", "hubs") if t in got.tables}
             stream_check_csv(schema, path, pools, problems, name in defaulted, streamed)
             got.deferred[name] = (path, name in defaulted)
             got.files[name] = str(path)
@@ -841,9 +841,11 @@ def load_dataset(data_dir: str | Path | None = None, *, check_sea: bool = False)
 
 def _as_dataset(got: _Loaded, root: Path) -> Dataset:
     indexed = {name: _indexed(name, frame) for name, frame in got.tables.items()}
-    pools = {name: got.tables[name] for name in ("ports", "hubs") if name in got.tables}
-    deferred = {name: functools.partial(_read_deferred, name, path, was_default, pools)
-                for name, (path, was_default) in got.deferred.items()}
+    pools: dict[str, pd.DataFrame] = {
+        name: got.tables[name] for name in ("ports", "hubs") if name in got.tables}
+    deferred: dict[str, Callable[[], pd.DataFrame]] = {
+        name: functools.partial(_read_deferred, name, path, was_default, pools)
+        for name, (path, was_default) in got.deferred.items()}
     return Dataset(
         tables=Tables(indexed, deferred),
         parameters=got.params or {},

@@ -232,7 +232,7 @@ def land() -> BaseGeometry:
 
 @lru_cache(maxsize=1)
 def _land() -> BaseGeometry:
-    params = {"what": "land"}
+    params: dict[str, object] = {"what": "land"}
     (geom,) = _disk_cached(
         "land", params, lambda: [shapely.union_all(_countries().geometry.values)]
     )

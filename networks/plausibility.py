@@ -158,6 +158,7 @@ def _node_places(tables: Mapping[str, pd.DataFrame]) -> dict[str, tuple[float, f
         if frame is None:
             continue
         for rec in frame.to_dict(orient="records"):
+            countries: set[str | None]
             if name == "hubs":
                 countries = {HUB_COUNTRY}
             elif name == "borders":

@@ -355,7 +355,7 @@ class _Floors:
 
             adj = []
             for mat in self.mats:
-                rows = [dict() for _ in range(mat.shape[0])]
+                rows: list[dict[int, float]] = [dict() for _ in range(mat.shape[0])]
                 coo = mat.tocoo()
                 for r, col, v in zip(coo.row.tolist(), coo.col.tolist(), coo.data.tolist(),
                                      strict=True):
@@ -577,8 +577,9 @@ def bench_constrained(report: Report, graph: nx.MultiDiGraph, quick: bool,
         if p not in (o, d):
             one("via", o, d, flags, via=[places[p][0]])
             one("avoid", o, d, flags, avoid=places[p])
-    out = {k: {"n": len(v), "p50_s": _pct(v, 50), "p99_s": _pct(v, 99), "max_s": max(v)}
-           for k, v in times.items()}
+    out: dict[str, Any] = {
+        k: {"n": len(v), "p50_s": _pct(v, 50), "p99_s": _pct(v, 99), "max_s": max(v)}
+        for k, v in times.items()}
     out["worst"] = {k: v[1] for k, v in worst.items()}
     out["errors"] = errors
     base = out["plain"]["p50_s"]
@@ -777,7 +778,7 @@ def random_queries(graph: nx.MultiDiGraph, n: int, seed: int = 9) -> list[tuple[
                      if d.get("kind") == "hub" or (d.get("kind") == "port"
                                                    and d.get("region") != "asia"))
     ports = sorted(n_ for n_, d in graph.nodes(data=True) if d.get("kind") == "port")
-    out = []
+    out: list[tuple[str, str]] = []
     while len(out) < n:
         o, d = rng.choice(origins), rng.choice(ports)
         if o != d:

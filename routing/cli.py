@@ -16,7 +16,7 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -603,7 +603,7 @@ def plan(
                     pd.concat([p.to_frame().assign(scenario=s) for s, p in plans.items()],
                               ignore_index=True), csv)
     if json_:
-        payload = {s: p.to_dict() for s, p in plans.items()}
+        payload: dict[str, Any] = {s: p.to_dict() for s, p in plans.items()}
         if sweeps:
             payload["frontier"] = {s: f.to_dict()["points"] for s, f in sweeps.items()}
         if stress_frame is not None:
@@ -638,10 +638,10 @@ def plan(
                       title_justify="left", show_edge=False)
             for label in ("point", "total cost M USD/yr", "TEU-days/yr (M)", "unserved TEU/yr"):
                 f.add_column(label, justify="right")
-            for row in sweeps[name].to_frame().itertuples(index=False):
-                f.add_row(str(row.point), f"{row.total_cost_usd / 1e6:,.1f}",
-                          f"{row.teu_hours / 24 / 1e6:,.2f}",
-                          f"{row.unserved_teu_per_year:,.0f}")
+            for row in sweeps[name].to_frame().to_dict(orient="records"):
+                f.add_row(str(row["point"]), f"{row['total_cost_usd'] / 1e6:,.1f}",
+                          f"{row['teu_hours'] / 24 / 1e6:,.2f}",
+                          f"{row['unserved_teu_per_year']:,.0f}")
             out.print(f)
 
 
@@ -806,7 +806,7 @@ def _comparison(from_, to, scenario, cargo_value, strict_waters, allow_hypotheti
                           allow_hypothetical=allow_hypothetical)
 
 
-def _num(value: float, spec: str) -> str:
+def _num(value: object, spec: str) -> str:
     return "-" if value != value else format(value, spec)
 
 
@@ -934,10 +934,11 @@ def corridors(
         from routing.compare import demand_by_pair
 
         cargo_value = demand_by_pair(_dataset().tables.get("demand"))[1].get((origin, dest))
-    opts = dict(objective=objective, allow_hypothetical=allow_hypothetical,
-                strict_waters=strict_waters, avoid=tuple(avoid or ()),
-                avoid_countries=tuple(avoid_country or ()), avoid_modes=tuple(avoid_mode or ()),
-                cargo_value_usd_per_teu=cargo_value)
+    opts: dict[str, Any] = dict(
+        objective=objective, allow_hypothetical=allow_hypothetical,
+        strict_waters=strict_waters, avoid=tuple(avoid or ()),
+        avoid_countries=tuple(avoid_country or ()), avoid_modes=tuple(avoid_mode or ()),
+        cargo_value_usd_per_teu=cargo_value)
     result = solve_corridors(graph, origin, dest, scenario=sc, **opts)
     names = [n for n in CORRIDOR_SCENARIOS if n != sc.name]
     others = [solve_corridors(graph, origin, dest, scenario=n, **opts) for n in names]
@@ -973,11 +974,11 @@ def corridors(
             "through the US in bond" if c.in_bond else "",
             "[yellow]hypothetical leg[/yellow]" if tot["hypothetical_services"] else "") if n)
         win = result.best is c
-        r = rows.get(c.gateway)
+        r = None if win else rows[c.gateway]  # every routed non-winner has a threshold
         t.add_row(f"[b]{c.gateway}[/b]" if win else c.gateway, c.gateway_port or "-",
                   f"{c.total_usd_per_teu:,.0f}", f"{c.days:.1f}", esc(" > ".join(tot["ports"])), us,
-                  "[green]best[/green]" if win else _num(r["switch_usd_per_teu"], ",.0f"),
-                  "" if win else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
+                  "[green]best[/green]" if r is None else _num(r["switch_usd_per_teu"], ",.0f"),
+                  "" if r is None else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
     out.print(t)
     st = Table(show_edge=False, title_justify="left",
                title="Every scenario: winner, and switch USD/TEU per gateway (- = none)")
@@ -1016,7 +1017,7 @@ def report(
 
     graph, comp = _comparison(from_, to, scenario, cargo_value, strict_waters,
                               allow_hypothetical)
-    sections = []
+    sections: list[tuple[str, str]] = []
     if with_corridors:
         from routing.corridors import CORRIDOR_SCENARIOS
         from routing.report_corridors import corridor_results, corridor_section
@@ -1120,7 +1121,7 @@ def sweep(
     for label in ("policy", "expected\nUSD/TEU", "CVaR95\nUSD/TEU", "regret\nUSD/TEU"):
         t.add_column(label, justify="left" if label == "policy" else "right")
     for r in policies.itertuples(index=False):
-        t.add_row(r.policy, _num(r.expected_usd_per_teu, ",.0f"),
+        t.add_row(esc(r.policy), _num(r.expected_usd_per_teu, ",.0f"),
                   _num(r.cvar95_usd_per_teu, ",.0f"), _num(r.expected_regret_usd_per_teu, ",.0f"))
     out.print(t)
     st = Table(title="Inputs ranked by swing of (US-free minus via-US), USD/TEU",
@@ -1128,7 +1129,7 @@ def sweep(
     for label in ("input", "rank corr.", "at low", "at high", "swing"):
         st.add_column(label, justify="left" if label == "input" else "right")
     for r in sens.itertuples(index=False):
-        st.add_row(r.input, _num(r.spearman_rho, "+.2f"),
+        st.add_row(esc(r.input), _num(r.spearman_rho, "+.2f"),
                    _num(r.delta_at_low_usd_per_teu, "+,.0f"),
                    _num(r.delta_at_high_usd_per_teu, "+,.0f"), _num(r.swing_usd_per_teu, ",.0f"))
     out.print(st)

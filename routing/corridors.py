@@ -324,7 +324,7 @@ def _tree(
     serves every destination.
     """
 
-    def make():
+    def make() -> dict[State, tuple[int, State | None, int]]:
         adj = _adjacency(c, f)
         step = _stepper(graph, c, f, family)
         primary, secondary, k = w.primary.tolist(), w.secondary.tolist(), w.k
@@ -823,9 +823,9 @@ def corridors(
             hours = float(sum(dwell[p] for p in passed))
             charges["port_dwell"] = sc.port_dwell_usd_per_teu(hours, value)
             extra_h += hours
-        for p, (n, h, usd) in _passages_crossed(graph, route, passage_extra).items():
-            charges[f"passage_{p}"] = n * usd
-            extra_h += n * h
+        for p, (legs, h, usd) in _passages_crossed(graph, route, passage_extra).items():
+            charges[f"passage_{p}"] = legs * usd
+            extra_h += legs * h
         if surcharge.get(name):
             charges["gateway_surcharge"] = float(surcharge[name])
         gw = gateway_port(graph, route)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import networkx as nx
 import numpy as np
@@ -61,7 +61,11 @@ def _pairs(demand: pd.DataFrame) -> list[tuple[str, str, float]]:
     frame = pd.DataFrame({"origin": demand["origin"].astype(str),
                           "destination": demand["destination"].astype(str), "teu": teu})
     grouped = frame.groupby(["origin", "destination"], sort=True)["teu"].sum()
-    return [(o, d, float(v)) for (o, d), v in grouped.items()]
+    out: list[tuple[str, str, float]] = []
+    for key, v in grouped.items():
+        o, d = cast(tuple[str, str], key)  # the (origin, destination) index built above
+        out.append((o, d, float(v)))
+    return out
 
 
 @dataclass

@@ -20,10 +20,10 @@ import html
 import json
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -134,7 +134,7 @@ def map_data(comparison: Comparison, node_attrs: dict[str, dict] | None = None) 
     places: dict[str, dict[str, Any]] = {}
     frame = comparison.frame.set_index(["origin", "destination"])
     for o, d in comparison.pairs:
-        row = frame.loc[(o, d)]
+        row = cast(pd.Series, frame.loc[(o, d)])  # one row per pair
         for side in SIDES:
             route = comparison.routes[(o, d)].get(side)
             if route is None:
@@ -299,7 +299,7 @@ def _pair_table(frame: pd.DataFrame) -> str:
     return "".join(out)
 
 
-def _teu_share(summary: dict[str, Any]) -> str:
+def _teu_share(summary: Mapping[Any, Any]) -> str:
     if not summary["teu_per_year"] > 0:
         return "no demand data"
     return (f"{summary['teu_per_year_us_free']:,.0f} TEU/yr "
@@ -711,7 +711,7 @@ def write_report(
     *,
     scenarios: Sequence[Scenario] | None = None,
     node_attrs: dict[str, dict] | None = None,
-    sections: Sequence[str] = (),
+    sections: Sequence[tuple[str, str]] = (),
 ) -> dict[str, Path]:
     """Write comparison.csv, comparison.parquet, report.html and map.png into ``out_dir``.
 
@@ -720,8 +720,9 @@ def write_report(
     run leaves the previous report intact (never a new CSV beside an old map).
     ``scenarios`` (default: the shipped ones, plus the comparison's own if it
     is not one of them) feed the scenario chart. ``sections`` are extra HTML
-    sections already rendered (and escaped) by their own modules, such as the
-    corridor section of :mod:`routing.report_corridors`, placed before the footer.
+    sections as (section HTML, script) pairs, already rendered (and escaped) by
+    their own modules, such as the corridor section of
+    :mod:`routing.report_corridors`, placed before the footer.
     """
     out = Path(out_dir)
     scs = list(scenarios) if scenarios is not None else builtin_scenarios()

@@ -597,10 +597,11 @@ def label_search(
 
     via_items = sorted((b, v) for v, b in via_bits.items())
     via_dims = [(i, m) for i, m in enumerate(via_lbs or ()) if m]
+    via_by_dim = dict(via_dims)
 
     def via_h(i: int, node: int, mask: int) -> int | None:
         """Bound of criterion ``i`` from the required nodes not yet visited."""
-        m = via_lbs[i]  # type: ignore[index]
+        m = via_by_dim[i]
         best_to = best_out = None
         for b, x in via_items:
             if mask & b:
@@ -611,7 +612,7 @@ def label_search(
                 return None
             best_to = t if best_to is None or t < best_to else best_to
             best_out = out if best_out is None or out < best_out else best_out
-        return 0 if best_to is None else best_to + best_out
+        return 0 if best_to is None or best_out is None else best_to + best_out
 
     def fkey(node: int, vec: tuple[int, ...], us: bool, mask: int = 0
              ) -> tuple[int, ...] | None:
@@ -622,7 +623,7 @@ def label_search(
             h = 0 if lb is None else lb[node]
             if h is None:
                 return None
-            if via_dims and mask != full and via_lbs[i]:  # type: ignore[index]
+            if via_dims and mask != full and i in via_by_dim:
                 hv = via_h(i, node, mask)
                 if hv is None:
                     return None
@@ -752,6 +753,7 @@ def label_search(
                 continue
             if elementary and (visited >> head) & 1:
                 continue
+            nvec: tuple[int, ...]
             if dims == 1:
                 nvec = (vec[0] + avec[0],)
             elif dims == 2:

@@ -186,7 +186,8 @@ class Tree:
             return self._walk_nodes(node)
         pred, tied, source = self.pred, self.tied, self.source
         tail = self.graph.lists[0]
-        out, v = [], node
+        out: list[int] = []
+        v = node
         for _ in range(self.graph.size + 1):
             if v == source:
                 return out
@@ -209,7 +210,8 @@ class Tree:
         if pn is None:
             pn = self._pred_nodes = self.pred_node.tolist()
         arc_of, size, source = self.graph.arc_of, self.graph.size, self.source
-        out, v = [], node
+        out: list[int] = []
+        v = node
         for _ in range(size + 1):
             if v == source:
                 return out
@@ -505,12 +507,12 @@ def best_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
     bound = heap[0][0]
     upper = None
     if require_us:
-        found = _us_arc_join(c, w, f, origin, dest, via, bound, None,
-                             {p: shortest_tree(c, w, f, p) for p in (origin, *via)})
-        if found is not None:
-            if found[0] == bound:
-                return Join(found[1], bound)
-            upper = found[0]
+        us_found = _us_arc_join(c, w, f, origin, dest, via, bound, None,
+                                {p: shortest_tree(c, w, f, p) for p in (origin, *via)})
+        if us_found is not None:
+            if us_found[0] == bound:
+                return Join(us_found[1], bound)
+            upper = us_found[0]
     return Join(None, bound, upper)
 
 
@@ -550,10 +552,11 @@ def _us_arc_join(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
         legs = list(zip(stops, stops[1:], strict=False))
         vals = [plain[a].value(b) for a, b in legs]
         for j, (a, b) in enumerate(legs):
-            if any(v is None for i, v in enumerate(vals) if i != j):
+            rest = [v for i, v in enumerate(vals) if i != j and v is not None]
+            if len(rest) < len(vals) - 1:  # another leg has no path
                 continue
-            rest_p = sum(v[0] for i, v in enumerate(vals) if i != j)  # type: ignore[index]
-            rest_s = sum(v[1] for i, v in enumerate(vals) if i != j)  # type: ignore[index]
+            rest_p = sum(v[0] for v in rest)
+            rest_s = sum(v[1] for v in rest)
             if b not in rev:
                 rev[b] = shortest_tree(c, w, f, b, reverse=True)
             ta, tb = plain[a], rev[b]
