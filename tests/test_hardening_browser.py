@@ -17,8 +17,8 @@ from networks.build import load_graph
 from routing.compare import compare
 from routing.report import node_attributes, write_report
 from routing.report_corridors import corridor_results, corridor_section
+from tests.browser import guarded_page
 from tests.hostile import HOSTILE, hostile_dataset
-from tests.test_report_browser import FLAGS, chromium_path
 
 
 @pytest.fixture(scope="module")
@@ -35,63 +35,42 @@ def hostile_report(tmp_path_factory) -> Path:
 
 
 def test_hostile_names_never_run_as_script(hostile_report, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    errors: list[str] = []
-    dialogs: list[str] = []
     shown: list[str] = []
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=chromium_path(), headless=True,
-            args=FLAGS, offline=True, viewport={"width": 1300, "height": 900})
-        try:
-            context.route("**/*", lambda route: route.continue_()
-                          if route.request.url.startswith(("file:", "data:", "about:"))
-                          else route.abort())
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-            def on_dialog(dialog) -> None:
-                dialogs.append(dialog.message)
-                dialog.dismiss()
-
-            page.on("dialog", on_dialog)
-            page.goto(hostile_report.as_uri())
-            page.wait_for_selector("body[data-map-ready='1']", timeout=20_000)
-            scripts_at_load = page.evaluate("document.scripts.length")
-            assert page.evaluate("document.querySelectorAll('script[src]').length") == 0
-            markers = page.locator("path.leaflet-interactive:not([fill='none'])")
-            n_markers = markers.count()
-            for i in range(n_markers):
-                markers.nth(i).dispatch_event("mouseover")  # some lie outside the view
-                page.wait_for_selector(".leaflet-tooltip", timeout=2_000)
-                shown.append(page.locator(".leaflet-tooltip").last.inner_text())
-            n_paths = 0
-            options = [""] + page.locator("#pair option").evaluate_all(
-                "opts => opts.map(o => o.value).filter(v => v)")
-            for value in options:
-                page.select_option("#pair", value)
-                paths = page.locator("path.leaflet-interactive[fill='none']")
-                for i in range(paths.count()):
-                    paths.nth(i).dispatch_event("click")
-                    popup = page.locator(".leaflet-popup-content").last
-                    popup.wait_for(timeout=2_000)
-                    shown.append(popup.inner_text())
-                    n_paths += 1
-            pwned = page.evaluate("window.__pwned")
-            injected = page.evaluate(
-                "document.querySelectorAll('img, iframe, svg[onload], [onerror], [onload]')"
-                ".length")
-            scripts = page.evaluate("document.scripts.length")
-            table_text = page.locator("#pairs").inner_text()
-            options_text = page.locator("#pair").inner_text()
-        finally:
-            context.close()
+    with guarded_page(tmp_path) as (page, log):
+        page.goto(hostile_report.as_uri())
+        page.wait_for_selector("body[data-map-ready='1']", timeout=20_000)
+        scripts_at_load = page.evaluate("document.scripts.length")
+        assert page.evaluate("document.querySelectorAll('script[src]').length") == 0
+        markers = page.locator("path.leaflet-interactive:not([fill='none'])")
+        n_markers = markers.count()
+        for i in range(n_markers):
+            markers.nth(i).dispatch_event("mouseover")  # some lie outside the view
+            page.wait_for_selector(".leaflet-tooltip", timeout=2_000)
+            shown.append(page.locator(".leaflet-tooltip").last.inner_text())
+        n_paths = 0
+        options = [""] + page.locator("#pair option").evaluate_all(
+            "opts => opts.map(o => o.value).filter(v => v)")
+        for value in options:
+            page.select_option("#pair", value)
+            paths = page.locator("path.leaflet-interactive[fill='none']")
+            for i in range(paths.count()):
+                paths.nth(i).dispatch_event("click")
+                popup = page.locator(".leaflet-popup-content").last
+                popup.wait_for(timeout=2_000)
+                shown.append(popup.inner_text())
+                n_paths += 1
+        pwned = page.evaluate("window.__pwned")
+        injected = page.evaluate(
+            "document.querySelectorAll('img, iframe, svg[onload], [onerror], [onload]')"
+            ".length")
+        scripts = page.evaluate("document.scripts.length")
+        table_text = page.locator("#pairs").inner_text()
+        options_text = page.locator("#pair").inner_text()
     assert n_markers >= 5 and n_paths >= 10, (n_markers, n_paths)
     assert pwned is None
-    assert dialogs == []
-    assert errors == [], errors
+    assert log.dialogs == []
+    assert log.errors == [], log.errors
+    assert log.external == [], log.external
     assert injected == 0
     assert scripts == scripts_at_load  # nothing added by hovering or opening popups
     text = "\n".join(shown) + table_text + options_text

@@ -8,7 +8,6 @@ offline, loads nothing from the internet) is only checked here.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -18,18 +17,7 @@ from PIL import Image
 from networks.build import load_graph
 from routing.compare import compare
 from routing.report import node_attributes, write_report
-
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-def chromium_path() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
-    if found is None and Path("/usr/bin/chromium").exists():
-        found = "/usr/bin/chromium"
-    if found is None:
-        pytest.fail("no Chromium found: apt-get install -y chromium chromium-driver")
-    return found
+from tests.browser import guarded_page
 
 
 @pytest.fixture(scope="module")
@@ -42,48 +30,22 @@ def report(tmp_path_factory) -> Path:
 
 
 def test_report_renders_offline_without_errors(report, tmp_path):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is not installed: pip install -e '.[test]'")
-    errors: list[str] = []
-    external: list[str] = []
-    failed: list[str] = []
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=chromium_path(), headless=True,
-            args=FLAGS, offline=True, viewport={"width": 1300, "height": 900})
-        try:
-            def guard(route):
-                url = route.request.url
-                if url.startswith(("file:", "data:", "about:")):
-                    route.continue_()
-                else:
-                    external.append(url)
-                    route.abort()
-
-            context.route("**/*", guard)
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("requestfailed", lambda r: failed.append(r.url))
-            page.goto(report.as_uri())
-            page.wait_for_selector("body[data-map-ready='1']", timeout=20_000)
-            overview = page.locator("#map path.leaflet-interactive").count()
-            basemap = page.locator("#map path:not(.leaflet-interactive)").count()
-            markers = page.locator("#map path.leaflet-interactive[fill='#ffffff']").count()
-            page.locator("#map").screenshot(path=str(tmp_path / "map-all.png"))
-            page.select_option("#pair", "PBC-SGSIN")
-            page.wait_for_function(
-                "document.querySelector('#pairs tr.sel')?.dataset.pair === 'PBC-SGSIN'")
-            pair_paths = page.locator("#map path.leaflet-interactive").count()
-            page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
-            rows = page.locator("#pairs tbody tr").count()
-        finally:
-            context.close()
-    assert errors == [], errors
-    assert external == [], external
-    assert failed == [], failed
+    with guarded_page(tmp_path) as (page, log):
+        page.goto(report.as_uri())
+        page.wait_for_selector("body[data-map-ready='1']", timeout=20_000)
+        overview = page.locator("#map path.leaflet-interactive").count()
+        basemap = page.locator("#map path:not(.leaflet-interactive)").count()
+        markers = page.locator("#map path.leaflet-interactive[fill='#ffffff']").count()
+        page.locator("#map").screenshot(path=str(tmp_path / "map-all.png"))
+        page.select_option("#pair", "PBC-SGSIN")
+        page.wait_for_function(
+            "document.querySelector('#pairs tr.sel')?.dataset.pair === 'PBC-SGSIN'")
+        pair_paths = page.locator("#map path.leaflet-interactive").count()
+        page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+        rows = page.locator("#pairs tbody tr").count()
+    assert log.errors == [], log.errors
+    assert log.external == [], log.external
+    assert log.failed == [], log.failed
     assert basemap > 50  # country polygons
     assert overview > 4 and markers >= 2  # routes plus hubs (white circles)
     assert 0 < pair_paths < overview + 1

@@ -15,8 +15,8 @@ from routing.compare import compare
 from routing.corridors import FAMILY_NAMES
 from routing.report import node_attributes, write_report
 from routing.report_corridors import FAMILY_COLOURS, corridor_results, corridor_section
+from tests.browser import guarded_page
 from tests.test_corridors import family_graph
-from tests.test_report_browser import FLAGS, chromium_path
 
 SCENARIOS = ["duty_25pct", "status_quo", "inbond_suspended"]
 
@@ -48,43 +48,21 @@ def report(tmp_path_factory) -> Path:
 
 
 def test_corridor_section_renders_offline_with_a_layer_per_corridor(report, tmp_path):
-    from playwright.sync_api import sync_playwright
-
-    errors: list[str] = []
-    external: list[str] = []
     shot = tmp_path / "corridors.png"
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=chromium_path(), headless=True,
-            args=FLAGS, offline=True, viewport={"width": 1300, "height": 900})
-        try:
-            def guard(route):
-                url = route.request.url
-                if url.startswith(("file:", "data:", "about:")):
-                    route.continue_()
-                else:
-                    external.append(url)
-                    route.abort()
-
-            context.route("**/*", guard)
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(report.as_uri())
-            page.wait_for_selector("body[data-corridors-ready='1']", timeout=20_000)
-            rows = page.locator("#corridor-table tbody tr").count()
-            first = page.locator("#corridor-table tbody tr").first.inner_text()
-            overlays = page.locator("#corridor-map .leaflet-control-layers-overlays label")
-            n_layers = overlays.count()
-            lines = page.locator("#corridor-map path.leaflet-interactive").count()
-            switch_rows = page.locator("#corridor-switch tbody tr").count()
-            page.select_option("#corridor-pair", "GDL-KRPUS")
-            page.wait_for_timeout(200)
-            later = page.locator("#corridor-table tbody tr").count()
-            page.locator("#corridors").screenshot(path=str(shot))
-        finally:
-            context.close()
-    assert errors == [] and external == []
+    with guarded_page(tmp_path) as (page, log):
+        page.goto(report.as_uri())
+        page.wait_for_selector("body[data-corridors-ready='1']", timeout=20_000)
+        rows = page.locator("#corridor-table tbody tr").count()
+        first = page.locator("#corridor-table tbody tr").first.inner_text()
+        overlays = page.locator("#corridor-map .leaflet-control-layers-overlays label")
+        n_layers = overlays.count()
+        lines = page.locator("#corridor-map path.leaflet-interactive").count()
+        switch_rows = page.locator("#corridor-switch tbody tr").count()
+        page.select_option("#corridor-pair", "GDL-KRPUS")
+        page.wait_for_timeout(200)
+        later = page.locator("#corridor-table tbody tr").count()
+        page.locator("#corridors").screenshot(path=str(shot))
+    assert log.errors == [] and log.external == [] and log.failed == []
     assert rows == 6 and later == 6
     assert first.startswith("mx_pacific")
     assert n_layers >= 4  # one toggle per corridor that has a route

@@ -17,7 +17,7 @@ from PIL import Image
 from networks.build import load_graph
 from routing.web import create_app
 from routing.web.server import ServerThread
-from tests.test_report_browser import FLAGS, chromium_path
+from tests.browser import guarded_page
 
 
 @pytest.fixture(scope="module")
@@ -27,37 +27,11 @@ def server():
 
 
 def _browse(server, tmp_path, steps):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("playwright is not installed: pip install -e '.[test]'")
-    errors: list[str] = []
-    external: list[str] = []
-    failed: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium_path(), headless=True, args=FLAGS)
-        try:
-            context = browser.new_context(viewport={"width": 1300, "height": 1000})
-
-            def guard(route):
-                url = route.request.url
-                if url.startswith(server.url + "/") or url.startswith(("data:", "about:")):
-                    route.continue_()
-                else:
-                    external.append(url)
-                    route.abort()
-
-            context.route("**/*", guard)
-            page = context.new_page()
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on("requestfailed", lambda r: failed.append(r.url))
-            page.on("response", lambda r: failed.append(f"{r.status} {r.url}")
-                    if r.status >= 400 else None)
-            result = steps(page)
-        finally:
-            browser.close()
-    return result, errors, external, failed
+    # The page may load only from the local server (and inline data).
+    with guarded_page(tmp_path, allow=(server.url + "/", "data:", "about:"),
+                      viewport=(1300, 1000)) as (page, log):
+        result = steps(page)
+    return result, log.errors, log.external, log.failed
 
 
 def test_page_draws_both_routes_offline(server, tmp_path):
