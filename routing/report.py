@@ -20,7 +20,7 @@ import html
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -36,6 +36,7 @@ from networks.errors import BypassError
 from networks.export import write_frame
 
 from .compare import SIDES, Comparison, scenario_summary
+from .results import Route
 from .scenarios import Scenario, builtin_scenarios
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "basemap_geojson",
     "leaflet_css",
     "leg_coords",
+    "leg_refs",
     "map_data",
     "node_attributes",
     "render_html",
@@ -126,6 +128,31 @@ def _node_marker(graph_nodes, node: str) -> dict[str, Any]:
             "lon": round(lon, 4)}
 
 
+def leg_refs(route: Route, leg_ids: dict[tuple[str, str, str], str],
+             legs: MutableMapping[str, Any], prefix: str) -> tuple[list[str], list[bool]]:
+    """The drawable legs of ``route`` as ids into ``legs`` (shared by every route using them).
+
+    Why: the page ships each leg's coordinates once however many routes ride it;
+    ``leg_ids`` and ``legs`` are filled in place. Returns the ids in route order
+    and, for each, whether it is a hypothetical sea leg (drawn dashed).
+    """
+    ids: list[str] = []
+    hyp: list[bool] = []
+    for leg in route.legs:
+        if leg.geometry is None or leg.mode == "transfer":
+            continue
+        key = (leg.from_id, leg.to_id, str(leg.key))
+        if key not in leg_ids:
+            coords = leg_coords(leg.geometry)
+            if not coords:
+                continue
+            leg_ids[key] = f"{prefix}{len(leg_ids)}"
+            legs[leg_ids[key]] = coords
+        ids.append(leg_ids[key])
+        hyp.append(leg.service == "hypothetical")
+    return ids, hyp
+
+
 def map_data(comparison: Comparison, node_attrs: dict[str, dict] | None = None) -> dict[str, Any]:
     """Legs (deduplicated), routes per pair and side, and the places they touch."""
     legs: dict[str, list[list[list[float]]]] = {}
@@ -139,19 +166,7 @@ def map_data(comparison: Comparison, node_attrs: dict[str, dict] | None = None) 
             route = comparison.routes[(o, d)].get(side)
             if route is None:
                 continue
-            ids, hyp = [], []
-            for leg in route.legs:
-                if leg.geometry is None or leg.mode == "transfer":
-                    continue
-                key = (leg.from_id, leg.to_id, str(leg.key))
-                if key not in leg_ids:
-                    coords = leg_coords(leg.geometry)
-                    if not coords:
-                        continue
-                    leg_ids[key] = f"l{len(leg_ids)}"
-                    legs[leg_ids[key]] = coords
-                ids.append(leg_ids[key])
-                hyp.append(leg.service == "hypothetical")
+            ids, hyp = leg_refs(route, leg_ids, legs, "l")
             routes.append({
                 "pair": f"{o}-{d}", "origin": o, "destination": d, "side": side, "legs": ids,
                 "hypothetical": hyp,

@@ -72,7 +72,7 @@ def _round(v: float, nd: int = 2) -> float | None:
 def corridor_data(results: Mapping[tuple[str, str], Sequence[CorridorSet]],
                   node_attrs: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """JSON-ready data of the section: legs (deduplicated), pairs, corridors, thresholds."""
-    from .report import _node_marker, leg_coords
+    from .report import _node_marker, leg_refs
 
     legs: dict[str, Any] = {}
     leg_ids: dict[tuple[str, str, str], str] = {}
@@ -85,19 +85,7 @@ def corridor_data(results: Mapping[tuple[str, str], Sequence[CorridorSet]],
             item: dict[str, Any] = {"gateway": c.gateway, "label": FAMILY_LABELS[c.gateway],
                                     "reason": c.reason}
             if c.route is not None:
-                ids, hyp = [], []
-                for leg in c.route.legs:
-                    if leg.geometry is None or leg.mode == "transfer":
-                        continue
-                    key = (leg.from_id, leg.to_id, str(leg.key))
-                    if key not in leg_ids:
-                        coords = leg_coords(leg.geometry)
-                        if not coords:
-                            continue
-                        leg_ids[key] = f"c{len(leg_ids)}"
-                        legs[leg_ids[key]] = coords
-                    ids.append(leg_ids[key])
-                    hyp.append(leg.service == "hypothetical")
+                ids, hyp = leg_refs(c.route, leg_ids, legs, "c")
                 t = c.route.totals
                 item.update({
                     "gateway_port": c.gateway_port, "us_transit": bool(c.us_transit),
