@@ -281,14 +281,18 @@ _LIMIT_FIELD = {"time": "max_time_u", "cost": "max_cost_u", "sea": "max_sea"}
 _CONSTRAINT_NAME = {"time": "max_days", "cost": "max_cost", "sea": "max_transshipments"}
 
 
+def _join(q: Query) -> trees.Join | None:
+    """The trees' best join of the query's required places, or None when inexact."""
+    try:
+        return trees.best_join(q.c, q.weights, q.filter, q.origin, q.dest, q.via, q.require_us)
+    except trees.InexactError:
+        return None
+
+
 def _exists(q: Query) -> bool:
     """Whether any route satisfies ``q`` (trees when they can tell, else the label search)."""
     if _joinable(q):
-        try:
-            join = trees.best_join(q.c, q.weights, q.filter, q.origin, q.dest, q.via,
-                                   q.require_us)
-        except trees.InexactError:
-            join = None
+        join = _join(q)
         if join is not None and (join.certain or join.upper is not None):
             return join.arcs is not None or join.upper is not None
     return bool(run_labels(q, ("obj",)))
@@ -396,11 +400,7 @@ def best_arcs(q: Query) -> list[int]:
     """
     upper = None
     if _joinable(q):
-        try:
-            join = trees.best_join(q.c, q.weights, q.filter, q.origin, q.dest, q.via,
-                                   q.require_us)
-        except trees.InexactError:
-            join = None
+        join = _join(q)
         if join is not None:
             if join.arcs is not None:
                 return join.arcs
