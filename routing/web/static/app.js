@@ -347,7 +347,7 @@
       const v = $(name).value.trim();
       if (v !== '') p.set(name, v);
     }
-    for (const name of ['scheduled_only', 'strict_waters', 'allow_hypothetical'])
+    for (const name of ['strict_waters', 'allow_hypothetical'])
       if ($(name).checked) p.set(name, 'true');
     return p;
   }
@@ -409,7 +409,7 @@
     const pair = new URLSearchParams({from: data.from, to: data.to});
     const cmp = new URLSearchParams(pair);
     cmp.set('scenario', scenario);
-    for (const name of ['scheduled_only', 'strict_waters', 'allow_hypothetical'])
+    for (const name of ['strict_waters', 'allow_hypothetical'])
       if ($(name).checked) cmp.set(name, 'true');
     const fr = new URLSearchParams(params);
     fr.delete('objective');
@@ -476,7 +476,7 @@
     for (const name of ['from', 'to', 'objective', 'max_days', 'max_cost', 'max_transshipments']) {
       if (q.has(name)) $(name).value = q.get(name);
     }
-    for (const name of ['scheduled_only', 'strict_waters', 'allow_hypothetical'])
+    for (const name of ['strict_waters', 'allow_hypothetical'])
       $(name).checked = q.get(name) === 'true' && !$(name).closest('[hidden]');
     $('query').addEventListener('submit', ev => { ev.preventDefault(); run(); });
     $('scenario').addEventListener('change', run);
