@@ -268,11 +268,12 @@ def _graph():
     from networks.progress import reporting
     from networks.store import load_or_build  # no pandas on a warm start
 
-    if state.data is not None:
-        _dataset()  # says which files come from the default, before the build
+    # A swapped dataset is loaded once: to say which files come from the default,
+    # and (on a cache miss) to build from, instead of being read again by the build.
+    dataset = _dataset() if state.data is not None else None
 
     with reporting(progress):  # first runs report from deep inside the build
-        return load_or_build(state.data, _cold_build, progress=progress)
+        return load_or_build(state.data, _cold_build, progress=progress, dataset=dataset)
 
 
 def _cold_build(data_dir, progress_, dataset):
