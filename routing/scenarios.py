@@ -47,7 +47,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -167,6 +167,14 @@ def _number(raw: Mapping[str, Any], key: str, where: str, lo: float, hi: float) 
     return float(value)
 
 
+def _no_unknown(table: Mapping[str, Any], fields: Sequence[str], what: str,
+                expected: str) -> None:
+    """One error naming the first key of ``table`` that is not in ``fields``."""
+    unknown = sorted(set(table) - set(fields))
+    if unknown:
+        raise ScenarioError(f"{what} {unknown[0]!r}; expected {expected}")
+
+
 def parse_scenario(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
     """A Scenario from the parsed TOML mapping; every problem is one ScenarioError line."""
     for key in ("name", "description", "as_of", "sources", "us_transit"):
@@ -196,10 +204,8 @@ def parse_scenario(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
     us = raw["us_transit"]
     if not isinstance(us, Mapping):
         raise ScenarioError(f"{where}: [us_transit] must be a table")
-    unknown = sorted(set(us) - set(_US_FIELDS))
-    if unknown:
-        raise ScenarioError(f"{where}: unknown [us_transit] field {unknown[0]!r}; "
-                            f"expected one of {', '.join(_US_FIELDS)}")
+    _no_unknown(us, _US_FIELDS, f"{where}: unknown [us_transit] field",
+                f"one of {', '.join(_US_FIELDS)}")
     valuation = raw.get("valuation", {})
     policy = raw.get("policy", {})
     if not isinstance(policy, Mapping) or set(policy) - {"forbid_us_transit"}:
@@ -219,10 +225,8 @@ def parse_scenario(raw: Mapping[str, Any], where: str = "scenario") -> Scenario:
         at = f"{where}: [passages.{pname}]"
         if not isinstance(table, Mapping):
             raise ScenarioError(f"{at} must be a table of {' and '.join(_PASSAGE_FIELDS)}")
-        unknown = sorted(set(table) - set(_PASSAGE_FIELDS))
-        if unknown:
-            raise ScenarioError(f"{at}: unknown field {unknown[0]!r}; expected "
-                                f"{' or '.join(_PASSAGE_FIELDS)}")
+        _no_unknown(table, _PASSAGE_FIELDS, f"{at}: unknown field",
+                    " or ".join(_PASSAGE_FIELDS))
         passages.append((str(pname), _number(table, "extra_h", at, 0, 1e4),
                          _number(table, "extra_usd_per_teu", at, 0, 1e6)))
     return Scenario(
