@@ -359,6 +359,30 @@ def _side_payload(route) -> dict | None:
     return None if route is None else route.to_dict()
 
 
+def _warm_route(from_: str, to: str, options):
+    """(comparison, the default rule's US-free best if strict, node names) or None.
+
+    From the compact route file (:mod:`routing.warm`); None whenever the full
+    engine must answer.
+    """
+    from routing import warm
+
+    found = warm.compare(state.data, from_, to, options, origin_kinds=("hub", "port"),
+                         destination_kinds=("port",))
+    if found is None or found.us_free is None:
+        return None
+    lax = None
+    if options.strict_waters:  # what the strict rule rules out (see below)
+        plain = warm.compare(state.data, found.origin, found.destination,
+                             options.replace(strict_waters=False))
+        if plain is None:
+            return None
+        lax = plain.us_free
+    first = found.us_free.legs
+    names = {found.origin: first[0].from_name, found.destination: first[-1].to_name}
+    return found, lax, names
+
+
 @app.command()
 def route(
     from_: Annotated[str, typer.Option("--from", help="Origin hub or port (id or name).")],
@@ -380,32 +404,54 @@ def route(
     csv: CsvOption = None,
 ) -> None:
     """Best US-free route beside the best route through the US, leg by leg."""
-    from routing.query import SIDE_FILTERS, alternatives, compare_route, solve_route
+    from networks.errors import QueryError
 
-    graph = _graph()
-    origin = _place(graph, from_, ("hub", "port"), "origin")
-    dest = _place(graph, to, ("port",), "destination")
-    options = _route_options(objective, max_days, max_cost, via, avoid, strict_waters,
-                             allow_hypothetical, avoid_country, avoid_mode, max_transshipments)
-    result = compare_route(graph, origin, dest, options)
-    payload: dict = result.to_dict()
+    def parsed_options():
+        return _route_options(objective, max_days, max_cost, via, avoid, strict_waters,
+                              allow_hypothetical, avoid_country, avoid_mode, max_transshipments)
+
     extra: dict[str, list] = {}
+    best_any = ruled_out = None
+    warm = None
+    # A plain query answers from the compact route file when it can (numpy,
+    # networkx... never imported); anything else, or any doubt, runs the full
+    # engine. (Bad options are reported below, after the places, as ever.)
+    if k == 1 and not allow_us and csv is None and state.data is None:
+        with contextlib.suppress(QueryError):
+            warm = _warm_route(from_, to, parsed_options())
+    if warm is not None:
+        result, lax, names = warm
+        origin, dest = result.origin, result.destination
+    else:
+        from routing.query import SIDE_FILTERS, alternatives, compare_route, solve_route
+        from routing.warm import remember
+
+        graph = _graph()
+        origin = _place(graph, from_, ("hub", "port"), "origin")
+        dest = _place(graph, to, ("port",), "destination")
+        options = parsed_options()
+        result = compare_route(graph, origin, dest, options)
+        remember(graph, state.data)  # the next plain query starts fast (never fails)
+        names = {origin: graph.nodes[origin]["name"], dest: graph.nodes[dest]["name"]}
+        if k > 1:
+            for side, flags in SIDE_FILTERS:
+                if result[side] is not None:
+                    extra[side] = alternatives(graph, origin, dest, k, options.replace(**flags))
+        if allow_us:
+            best_any = solve_route(graph, origin, dest, options.replace(allow_us=True))
+        lax = None
+        if strict_waters:
+            # What the strict rule costs: the default rule's US-free best, if it differs.
+            try:
+                lax = solve_route(graph, origin, dest, options.replace(strict_waters=False))
+            except InfeasibleError:
+                lax = None
+    payload: dict = result.to_dict()
     if k > 1:
-        for side, flags in SIDE_FILTERS:
-            if result[side] is not None:
-                extra[side] = alternatives(graph, origin, dest, k, options.replace(**flags))
         payload["alternatives"] = {s: [r.to_dict() for r in v] for s, v in extra.items()}
-    best_any = None
-    if allow_us:
-        best_any = solve_route(graph, origin, dest, options.replace(allow_us=True))
+    if best_any is not None:
         payload["best"] = best_any.to_dict()
-    ruled_out = None
     if strict_waters:
-        # Say what the strict rule costs: the default rule's US-free best, if it differs.
-        try:
-            lax = solve_route(graph, origin, dest, options.replace(strict_waters=False))
-        except InfeasibleError:
-            lax = None
         strict_best = result["us_free"]
         if lax is not None and (strict_best is None or lax.nodes != strict_best.nodes
                                 or lax.legs != strict_best.legs):
@@ -425,9 +471,8 @@ def route(
     if json_:
         _emit_json(payload)
         return
-    names = graph.nodes
-    out.print(f"[b]{esc(names[origin]['name'])} ({esc(origin)}) -> "
-              f"{esc(names[dest]['name'])} ({esc(dest)})[/b], "
+    out.print(f"[b]{esc(names[origin])} ({esc(origin)}) -> "
+              f"{esc(names[dest])} ({esc(dest)})[/b], "
               f"minimising {objective}")
     for side, title in SIDES:
         r = result[side]
