@@ -306,7 +306,7 @@ def remember(graph: Any, data_dir: str | os.PathLike | None = None) -> bool:
         if key in _MEMO:
             return True
         try:
-            _decode(path.read_bytes(), key)
+            _Compact.of(_decode(path.read_bytes(), key))
             return True
         except (OSError, _Rejected):
             pass  # missing or rejected (already logged by compare): write it
