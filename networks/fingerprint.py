@@ -70,26 +70,7 @@ def _natural_earth_size() -> int:
 
 
 def _version(dist: str) -> str:
-    """The installed version of a distribution, as ``importlib.metadata`` reports it.
-
-    Read from the ``METADATA`` file of its ``.dist-info`` folder beside the
-    package when there is one (``importlib.metadata`` costs about 20 ms to
-    import, a tenth of a warm route query); anything unusual (an egg, an
-    editable install) asks ``importlib.metadata`` itself.
-    """
-    import importlib.util
-
-    spec = importlib.util.find_spec(dist)
-    locations = list(spec.submodule_search_locations or []) if spec else []
-    for location in locations:
-        found = sorted(Path(location).parent.glob(f"{dist}-*.dist-info/METADATA"))
-        if len(found) == 1:
-            for line in found[0].read_text(encoding="utf-8", errors="replace").splitlines():
-                if line.startswith("Version:"):
-                    return line.split(":", 1)[1].strip()
-                if not line:  # end of the headers
-                    break
-    from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError, version  # networks/__init__ has it
 
     try:
         return version(dist)

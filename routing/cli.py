@@ -16,12 +16,9 @@ import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
-from rich.markup import escape
-from rich.table import Table
 from typer.exceptions import TyperException
 
 from networks import __version__
@@ -33,6 +30,10 @@ from networks.errors import (
     ScenarioError,
     UnknownPlaceError,
 )
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+    from rich.table import Table
 
 __all__ = [
     "EXIT_CODES",
@@ -51,8 +52,38 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-out = Console(highlight=False, width=None if sys.stdout.isatty() else 120)
-err = Console(stderr=True, highlight=False)
+class _LazyConsole:
+    """A rich ``Console`` made on first use.
+
+    Why: rich costs about 15 ms to import, a tenth of a warm ``bypass route
+    --json``, which prints JSON and never needs it.
+    """
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def real(self) -> Console:
+        """The console itself (for rich objects that want one)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real(), name)
+
+
+out = _LazyConsole(highlight=False, width=None if sys.stdout.isatty() else 120)
+err = _LazyConsole(stderr=True, highlight=False)
+
+
+def _table(*args: Any, **kwargs: Any) -> Table:
+    """``rich.table.Table``, imported when a table is printed (see ``_LazyConsole``)."""
+    from rich.table import Table
+
+    return Table(*args, **kwargs)
 
 DataOption = Annotated[
     Path | None,
@@ -139,6 +170,8 @@ def esc(value: object) -> str:
     Why: a port named ``[/b]Manzanillo`` or a --data path with ``[/dim]`` in it
     would otherwise be read as a closing tag (rich raises MarkupError).
     """
+    from rich.markup import escape
+
     return escape(str(value))
 
 
@@ -188,7 +221,7 @@ def ports(json_: JsonOption = False) -> None:
             records.append(rec)
         _emit_json(records)
         return
-    t = Table(title=f"{len(rows)} ports (handling USD/TEU and dwell h: export/import; "
+    t = _table(title=f"{len(rows)} ports (handling USD/TEU and dwell h: export/import; "
                     "handling from port_charges)", show_lines=False)
     for label, right in [("LOCODE", False), ("name", False), ("country", False),
                          ("region", False), ("role", False), ("capacity TEU/yr", True),
@@ -319,7 +352,7 @@ _FLAGS = {"unknown objective": "--objective: unknown objective",
 
 
 def _legs_table(route, title: str) -> Table:
-    t = Table(title=title, title_justify="left", show_edge=False, pad_edge=False)
+    t = _table(title=title, title_justify="left", show_edge=False, pad_edge=False)
     for label in ("leg", "from", "to", "km", "hours", "USD/TEU", "kg CO2/TEU", "note"):
         t.add_column(label, justify="right" if label in
                      ("km", "hours", "USD/TEU", "kg CO2/TEU") else "left", no_wrap=True)
@@ -558,7 +591,8 @@ def frontier(
         if side not in fronts:
             out.print(f"[b]{title}[/b]: none. {esc(reasons[side])}")
             continue
-        t = Table(title=f"{title}: {len(fronts[side])} Pareto-optimal routes", title_justify="left")
+        t = _table(title=f"{title}: {len(fronts[side])} Pareto-optimal routes",
+                   title_justify="left")
         for label in ("USD/TEU", "days", "CO2 kg/TEU", "ports", "borders", "hypothetical"):
             t.add_column(label, justify="right" if label in ("USD/TEU", "days", "CO2 kg/TEU")
                          else "left")
@@ -666,7 +700,7 @@ def plan(
         out.print(f"\n[b]{title}[/b]: transport {p.transport_cost_usd / 1e6:,.1f} M USD/yr "
                   f"for {served:,.0f} TEU/yr ({p.transport_cost_usd / max(served, 1):,.0f} "
                   f"USD/TEU); unserved {sum(p.unserved.values()):,.0f} TEU/yr")
-        t = Table(title="ports and lanes", title_justify="left", show_edge=False)
+        t = _table(title="ports and lanes", title_justify="left", show_edge=False)
         t.add_column("port / lane")
         for label in ("TEU/yr used", "of capacity", "shadow price USD per TEU/yr"):
             t.add_column(label, justify="right")
@@ -680,7 +714,7 @@ def plan(
                       "[b]yes[/b]" if cap.binding else "")
         out.print(t)
         if name in sweeps:
-            f = Table(title="system cost vs time (epsilon-constraint sweep)",
+            f = _table(title="system cost vs time (epsilon-constraint sweep)",
                       title_justify="left", show_edge=False)
             for label in ("point", "total cost M USD/yr", "TEU-days/yr (M)", "unserved TEU/yr"):
                 f.add_column(label, justify="right")
@@ -693,7 +727,7 @@ def plan(
 
 def _print_corridor_stress(frame) -> None:
     """Volume per gateway corridor, one column per (demand multiplier, side)."""
-    t = Table(title="Yearly TEU per gateway corridor (x = demand multiplier)",
+    t = _table(title="Yearly TEU per gateway corridor (x = demand multiplier)",
               title_justify="left", show_edge=False)
     t.add_column("gateway")
     keys = list(dict.fromkeys(zip(frame["demand_factor"], frame["side"], strict=True)))
@@ -894,7 +928,7 @@ def compare(
         return
     f = comp.frame
     sc = comp.scenario
-    t = Table(title=f"US-free vs through the US, scenario {esc(sc.name)} (as of {sc.as_of}); "
+    t = _table(title=f"US-free vs through the US, scenario {esc(sc.name)} (as of {sc.as_of}); "
                     "Δ = US-free minus via US", title_justify="left", show_edge=False)
     for label in ("from", "to", "US-free\nUSD/TEU", "US-free\ndays", "via US\nUSD/TEU",
                   "via US\ndays", "Δ\nUSD/TEU", "Δ\n%", "Δ\ndays", "break-even\nUSD/TEU",
@@ -923,7 +957,7 @@ def compare(
               f"{_num(s['share_teu_us_free'], '.0%')} of demand volume favour the US-free "
               f"route[/b] under {esc(sc.name)}. Break-even: the extra US-transit charge at which "
               "both cost the same (<= 0: US-free already cheaper).")
-    st = Table(title="All scenarios (same routes)", title_justify="left", show_edge=False)
+    st = _table(title="All scenarios (same routes)", title_justify="left", show_edge=False)
     for label in ("scenario", "pairs US-free", "share of pairs", "TEU/yr US-free",
                   "share of TEU", "median break-even USD/TEU"):
         st.add_column(label, justify="left" if label == "scenario" else "right")
@@ -1003,7 +1037,7 @@ def corridors(
               f"({esc(dest)})[/b]: best "
               f"route through each gateway, minimising {objective}, scenario {esc(sc.name)}, "
               f"cargo value {result.cargo_value_usd_per_teu:,.0f} USD/TEU")
-    t = Table(show_edge=False, title_justify="left",
+    t = _table(show_edge=False, title_justify="left",
               title="switch = extra charge per TEU on the winner at which the gateway ties")
     for label in ("gateway", "port", "USD/TEU", "days", "route ports", "US transit",
                   "switch\nUSD/TEU", "switch\n% value", "note"):
@@ -1026,7 +1060,7 @@ def corridors(
                   "[green]best[/green]" if r is None else _num(r["switch_usd_per_teu"], ",.0f"),
                   "" if r is None else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
     out.print(t)
-    st = Table(show_edge=False, title_justify="left",
+    st = _table(show_edge=False, title_justify="left",
                title="Every scenario: winner, and switch USD/TEU per gateway (- = none)")
     st.add_column("scenario")
     st.add_column("best")
@@ -1141,7 +1175,7 @@ def sweep(
     graph = _graph()
     bar = Progress(TextColumn("sweep"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), TextColumn("ETA"), TimeRemainingColumn(),
-                   console=err, disable=state.quiet, transient=True)
+                   console=err.real(), disable=state.quiet, transient=True)
     with bar:
         task = bar.add_task("sweep", total=samples)
         result = run_and_report(graph, spec, samples, seed=seed, out=out_dir,
@@ -1160,7 +1194,7 @@ def sweep(
                     "policies": rows(policies), "sensitivity": rows(sens),
                     "pairs": rows(pairs)})
         return
-    t = Table(title=f"Sweep {spec.name}: {samples} samples, seed {seed}, "
+    t = _table(title=f"Sweep {spec.name}: {samples} samples, seed {seed}, "
                     f"{result.seconds:.1f} s " + (f"on {result.workers} worker(s)"
                                                   if result.workers else "in this process"),
               title_justify="left", show_edge=False)
@@ -1170,7 +1204,7 @@ def sweep(
         t.add_row(esc(r.policy), _num(r.expected_usd_per_teu, ",.0f"),
                   _num(r.cvar95_usd_per_teu, ",.0f"), _num(r.expected_regret_usd_per_teu, ",.0f"))
     out.print(t)
-    st = Table(title="Inputs ranked by swing of (US-free minus via-US), USD/TEU",
+    st = _table(title="Inputs ranked by swing of (US-free minus via-US), USD/TEU",
                title_justify="left", show_edge=False)
     for label in ("input", "rank corr.", "at low", "at high", "swing"):
         st.add_column(label, justify="left" if label == "input" else "right")
