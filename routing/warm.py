@@ -141,39 +141,60 @@ class _Compact:
 
     @classmethod
     def of(cls, payload: dict[str, Any]) -> _Compact:
+        """Check a payload's shape and types (a file that passes never crashes a query)."""
         try:
             nodes, arcs = payload["nodes"], payload["arcs"]
-            ids = [str(x) for x in nodes["id"]]
-            n, m = len(ids), len(arcs["tail"])
-            for col in ("name", "kind", "us", "countries", "place_name", "border"):
-                if len(nodes[col]) != n:
-                    raise _Rejected(f"node column {col!r} has the wrong length")
-            for col in _ARC_FIELDS:
-                if len(arcs[col]) != m:
-                    raise _Rejected(f"arc column {col!r} has the wrong length")
-            if any(not (isinstance(t, int) and 0 <= t < n) for t in arcs["tail"] + arcs["head"]):
+            n, m = len(nodes["id"]), len(arcs["tail"])
+            for col, types in _NODE_TYPES.items():
+                if len(nodes[col]) != n or not all(type(x) in types for x in nodes[col]):
+                    raise _Rejected(f"node column {col!r} malformed")
+            ids = nodes["id"]
+            if len(set(ids)) != n or not all(
+                    type(c) is str for cs in nodes["countries"] for c in cs):
+                raise _Rejected("node ids or countries malformed")
+            for col, types in _ARC_TYPES.items():
+                if len(arcs[col]) != m or not all(type(x) in types for x in arcs[col]):
+                    raise _Rejected(f"arc column {col!r} malformed")
+            if not all(0 <= t < n for t in arcs["tail"]) or \
+                    not all(0 <= h < n for h in arcs["head"]):
                 raise _Rejected("arc end out of range")
+            if not all(type(x) is str for ss in arcs["services"] for x in ss):
+                raise _Rejected("arc column 'services' malformed")
             weights = {}
             for obj in OBJECTIVES:
                 w = payload["weights"][obj]
                 primary, secondary, k = w["primary"], w["secondary"], w["k"]
-                if len(primary) != m or len(secondary) != m or not isinstance(k, int):
+                if (len(primary) != m or len(secondary) != m or type(k) is not int or k < 1
+                        or not all(type(x) is int and x >= 0 for x in primary)
+                        or not all(type(x) is int and x >= 0 for x in secondary)):
                     raise _Rejected(f"weights of {obj!r} malformed")
                 weights[obj] = (primary, secondary, k)
-            places = _Places(ids, [
-                {"kind": kind, "name": pname, "border": border} if pname is not None
-                else {"kind": kind, "border": border}
-                for kind, pname, border in zip(nodes["kind"], nodes["place_name"],
-                                               nodes["border"], strict=True)])
-            return cls(ids=ids, index={u: i for i, u in enumerate(ids)},
-                       name=[str(x) for x in nodes["name"]], kind=[str(x) for x in nodes["kind"]],
-                       us=[bool(x) for x in nodes["us"]],
-                       countries=[frozenset(x) for x in nodes["countries"]],
-                       places=places, arcs=arcs, weights=weights)
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, _Rejected):
                 raise
             raise _Rejected(f"malformed payload ({type(exc).__name__})") from None
+        places = _Places(ids, [
+            {"kind": kind, "name": pname, "border": border} if pname is not None
+            else {"kind": kind, "border": border}
+            for kind, pname, border in zip(nodes["kind"], nodes["place_name"], nodes["border"],
+                                           strict=True)])
+        return cls(ids=ids, index={u: i for i, u in enumerate(ids)}, name=nodes["name"],
+                   kind=nodes["kind"], us=nodes["us"],
+                   countries=[frozenset(x) for x in nodes["countries"]],
+                   places=places, arcs=arcs, weights=weights)
+
+
+_NONE = type(None)
+#: Types of each node and arc column, exactly as :func:`_payload` writes them.
+_NODE_TYPES: dict[str, tuple[type, ...]] = {
+    "id": (str,), "name": (str,), "kind": (str,), "us": (bool,), "countries": (list,),
+    "place_name": (str, _NONE), "border": (str, _NONE)}
+_ARC_TYPES: dict[str, tuple[type, ...]] = {
+    "tail": (int,), "head": (int,), "key": (str,), "mode": (str,), "kind": (str,),
+    "distance_km": (float,), "time_h": (float,), "cost": (float,), "co2": (float,),
+    "us": (bool,), "us_strict": (bool,), "territorial": (float,), "eez": (float,),
+    "distance_nm": (float, _NONE), "service": (str, _NONE), "services": (list,),
+    "wait_h": (float, _NONE), "hypothetical": (bool,)}
 
 
 class _Places:
@@ -190,10 +211,8 @@ class _Places:
         return list(self._nodes) if data else [n for n, _ in self._nodes]
 
 
-#: Arc columns of the payload, in the order Leg needs them.
-_ARC_FIELDS = ("tail", "head", "key", "mode", "kind", "distance_km", "time_h", "cost", "co2",
-               "us", "us_strict", "territorial", "eez", "distance_nm", "service", "services",
-               "wait_h", "hypothetical")
+#: Arc columns of the payload.
+_ARC_FIELDS = tuple(_ARC_TYPES)
 
 #: Compact data of this process, by key (a few datasets at most).
 _MEMO: dict[str, _Compact] = {}

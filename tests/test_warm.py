@@ -9,6 +9,7 @@ damaged file, and must decline exact ties (the full engine may pick either path)
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import logging
 import os
@@ -208,15 +209,22 @@ def _damage(raw: bytes, how: str) -> bytes:
         return json.dumps(header).encode() + b"\n" + body
     if how == "edited_payload":  # a figure changed without updating the checksum
         return head + b"\n" + body.replace(b'"cost":[', b'"cost":[0.0,', 1)
-    assert how == "malformed_payload"  # right checksum, wrong shape
-    bad = b'{"nodes": []}'
+    # Right checksum, wrong content: a planted file must not crash a query either.
+    if how == "malformed_payload":
+        bad = b'{"nodes": []}'
+    else:
+        assert how == "wrong_types"
+        payload = json.loads(body)
+        payload["weights"]["cost"]["primary"][0] = "12"
+        payload["arcs"]["head"][-1] = 10**6
+        bad = json.dumps(payload).encode()
     header = json.loads(head)
-    header["sha256"] = __import__("hashlib").sha256(bad).hexdigest()
+    header["sha256"] = hashlib.sha256(bad).hexdigest()
     return json.dumps(header).encode() + b"\n" + bad
 
 
 @pytest.mark.parametrize("how", ["truncated", "garbage", "foreign", "old_format",
-                                 "edited_payload", "malformed_payload"])
+                                 "edited_payload", "malformed_payload", "wrong_types"])
 def test_a_damaged_file_is_ignored_with_a_warning_and_rewritten(graph, compact, capsys, how):
     good = compact.read_bytes()
     compact.write_bytes(_damage(good, how))
