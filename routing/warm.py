@@ -66,7 +66,8 @@ FORMAT = 1
 _SOURCES = ("options.py", "query.py", "results.py", "solver.py", "trees.py", "warm.py")
 #: Objectives the compact file holds the full engine's integer weights for.
 OBJECTIVES = ("cost", "time", "co2")
-#: The full engine's trees are exact below this distance (``routing.trees._EXACT``).
+#: The full engine's one-pass composite tree holds while every distance stays below this
+#: (``routing.trees._EXACT``).
 _EXACT = 2**52
 #: The sides of a comparison, as ``routing.query.SIDE_FILTERS`` sets them.
 _SIDES = (("us_free", {"allow_us": False, "require_us": False}),
@@ -104,7 +105,7 @@ def _decode(raw: bytes, key: str) -> dict[str, Any]:
         raise _Rejected("no header line")
     try:
         header = json.loads(head)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _Rejected("unreadable header") from None
     if not isinstance(header, dict) or header.get("schema") != SCHEMA:
         raise _Rejected("not a bypass compact route file")
@@ -116,7 +117,7 @@ def _decode(raw: bytes, key: str) -> dict[str, Any]:
         raise _Rejected("checksum mismatch")
     try:
         payload = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         raise _Rejected("unreadable payload") from None
     if not isinstance(payload, dict):
         raise _Rejected("malformed payload")
@@ -420,8 +421,7 @@ def _unique_path(dist: list[int | None], rev: list[list[tuple[int, int, int]]],
     zero-weight step out and back, like port to gate): ``u`` gets its distance
     only when ``v`` is settled, so no Dijkstra makes it ``v``'s predecessor.
     """
-    dt = dist[target]
-    if dt is None or dt >= _EXACT:
+    if dist[target] is None:
         return None
 
     def tight_in(v: int) -> list[tuple[int, int]]:
@@ -512,6 +512,8 @@ def compare(
     hypothetical = opts.allow_hypothetical and not opts.scheduled_only
     fwd, rev = _graph(cp, str(opts.objective), strict, hypothetical, o)
     dist = _dijkstra(fwd, o)
+    if max(x for x in dist if x is not None) >= _EXACT:
+        return None  # the full engine's trees leave the composite search: not ours to say
     n = len(cp.ids)
     routes: dict[str, Route] = {}
     for side, extra in _SIDES:
