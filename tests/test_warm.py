@@ -274,3 +274,29 @@ def test_an_exact_tie_is_declined_and_a_clear_winner_answered(tmp_path, monkeypa
     assert found.to_dict() == compare_route(clear, "O", "D").to_dict()
     assert found.us_free.nodes == ("O", "P1", "D")
     assert found.via_us.nodes == ("O", "U", "D")
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_graphs_with_ties_zero_weights_and_parallel_arcs(tmp_path, monkeypatch, seed):
+    """Small random graphs (weights on a 0.01 grid or not, parallel arcs, US and strict-only
+    arcs, hypothetical sea legs): every warm answer is the full engine's."""
+    from tests.synthetic import random_graph
+
+    monkeypatch.setenv("BYPASS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(warm, "_MEMO", {})
+    folder = tmp_path / "synthetic"
+    folder.mkdir()
+    answered = 0
+    for grid in (True, False):
+        g = random_graph(seed, n_nodes=8, n_arcs=22, grid=grid, parallel=0.5)
+        warm._MEMO.clear()
+        warm.compact_path(warm.route_key(folder)).unlink(missing_ok=True)
+        assert warm.remember(g, folder)
+        for o in sorted(g.nodes):
+            for d in sorted(g.nodes):
+                for opts, _ in CASES.values():
+                    found = warm.compare(folder, o, d, opts)
+                    if found is not None:
+                        answered += 1
+                        assert found.to_dict() == compare_route(g, o, d, opts).to_dict()
+    assert answered > 0
