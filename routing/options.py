@@ -219,9 +219,15 @@ class RouteOptions:
             # What the query actually used: hypothetical sea legs are opt-in.
             done["allow_hypothetical"] = self.allow_hypothetical and not self.scheduled_only
             done["scheduled_only"] = not done["allow_hypothetical"]
-            object.__setattr__(self, "_dict", done)
-        return {k: list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, dict) else v
-                for k, v in done.items()}
+            nested = tuple(k for k, v in done.items() if isinstance(v, tuple | dict))
+            object.__setattr__(self, "_dict", (done, nested))
+        else:
+            done, nested = done
+        out = dict(done)
+        for k in nested:
+            v = out[k]
+            out[k] = list(v) if isinstance(v, tuple) else dict(v)
+        return out
 
 
 #: Field names in declaration order (read once: ``dataclasses.fields`` is slow).
