@@ -152,11 +152,13 @@ def gateway_port(graph: nx.MultiDiGraph, route: Route) -> str | None:
 
 
 def in_bond(graph: nx.MultiDiGraph, route: Route) -> bool:
-    """True when a box crosses US territory to board at a non-US port (through the US in bond)."""
-    gw = gateway_port(graph, route)
-    return bool(route.us_transit and gw is not None
-                and "USA" not in (graph.nodes[gw].get("country"),
-                                  *graph.nodes[gw].get("countries", ())))
+    """True when a box crosses US territory to board at a non-US port (through the US in bond).
+
+    One definition, the route's own (:attr:`routing.results.Route.in_bond`,
+    derived from its legs); ``graph`` is kept so existing callers work.
+    """
+    del graph
+    return route.in_bond
 
 
 def _by_land_through_us(graph: nx.MultiDiGraph, route: Route, region: str) -> bool:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from networks.errors import QueryError
@@ -155,11 +155,20 @@ class RouteOptions:
                 raise QueryError(f"max_transshipments must be >= 0, got {mt!r}")
             set_(self, "max_transshipments", int(mt))
 
+    def _values(self) -> tuple[Any, ...]:
+        """The field values as a hashable tuple (a dict objective as its sorted items)."""
+        values = tuple(getattr(self, name) for name in _FIELDS)
+        if isinstance(self.objective, dict):
+            values = (tuple(self.objective.items()), *values[1:])
+        return values
+
     def __hash__(self) -> int:  # the objective may be a dict
-        items = asdict(self)
-        if isinstance(items["objective"], dict):
-            items["objective"] = tuple(items["objective"].items())
-        return hash(tuple(items.values()))
+        # Cached: options are immutable, and every solver cache key hashes them.
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(self._values())
+            object.__setattr__(self, "_hash", h)
+        return h
 
     @classmethod
     def of(cls, options: RouteOptions | None = None, /, **kwargs: Any) -> RouteOptions:
@@ -170,7 +179,7 @@ class RouteOptions:
         if options is not None and not isinstance(options, RouteOptions):
             raise TypeError(f"options must be a RouteOptions, not {type(options).__name__}")
         if not kwargs:
-            return options if options is not None else cls()
+            return options if options is not None else _DEFAULT
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(kwargs) - known)
         if unknown:
@@ -179,21 +188,49 @@ class RouteOptions:
         return replace(options, **kwargs) if options is not None else cls(**kwargs)
 
     def replace(self, **changes: Any) -> RouteOptions:
-        """A copy with some options changed (validated again)."""
-        return RouteOptions.of(self, **changes)
+        """A copy with some options changed (validated again).
+
+        Remembered per instance for flag changes (both sides of every
+        comparison derive the same two variants of one options object).
+        """
+        try:
+            key = tuple(sorted(changes.items()))
+            memo = self.__dict__.setdefault("_replaced", {})
+            hit = memo.get(key)
+        except TypeError:  # an unhashable value (a list of places): no memo
+            return RouteOptions.of(self, **changes)
+        if hit is None:
+            hit = memo[key] = RouteOptions.of(self, **changes)
+        return hit
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-able options (lists for tuples), as routes record them."""
-        # Fields by hand, not ``asdict``: its deep copy is a fifth of a fresh
-        # query's time, and every value here is a scalar, a tuple of strings
-        # or the objective's flat dict of floats (copied).
-        out = {}
-        for f in fields(self):
-            v = getattr(self, f.name)
-            out[f.name] = list(v) if isinstance(v, tuple) else dict(v) if isinstance(v, dict) \
-                else v
-        out["allow_us"] = self.allow_us or self.require_us
-        # What the query actually used: hypothetical sea legs are opt-in.
-        out["allow_hypothetical"] = self.allow_hypothetical and not self.scheduled_only
-        out["scheduled_only"] = not out["allow_hypothetical"]
+        """Plain JSON-able options (lists for tuples), as routes record them.
+
+        A new dict on every call (lists and the objective dict copied); the
+        values are worked out once per options object, as it is immutable.
+        """
+        done = self.__dict__.get("_dict")
+        if done is None:
+            done = {}
+            for name in _FIELDS:
+                v = getattr(self, name)
+                done[name] = tuple(v) if isinstance(v, tuple) else v
+            done["allow_us"] = self.allow_us or self.require_us
+            # What the query actually used: hypothetical sea legs are opt-in.
+            done["allow_hypothetical"] = self.allow_hypothetical and not self.scheduled_only
+            done["scheduled_only"] = not done["allow_hypothetical"]
+            nested = tuple(k for k, v in done.items() if isinstance(v, tuple | dict))
+            object.__setattr__(self, "_dict", (done, nested))
+        else:
+            done, nested = done
+        out = dict(done)
+        for k in nested:
+            v = out[k]
+            out[k] = list(v) if isinstance(v, tuple) else dict(v)
         return out
+
+
+#: Field names in declaration order (read once: ``dataclasses.fields`` is slow).
+_FIELDS = tuple(f.name for f in fields(RouteOptions))
+#: The default options: immutable, so one shared instance serves every call.
+_DEFAULT = RouteOptions()

@@ -13,6 +13,7 @@ US-free answer cannot contain a US arc whatever the prices are.
 from __future__ import annotations
 
 import copy
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -41,9 +42,14 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Query:
-    """A validated query against the compiled graph (internal, shared with frontier)."""
+    """A validated query against the compiled graph (internal, shared with frontier).
+
+    Treated as immutable (derive variants with ``dataclasses.replace``); not
+    frozen only because a frozen dataclass's ``__init__`` costs a tenth of a
+    fresh query.
+    """
 
     graph: nx.MultiDiGraph
     c: Compiled
@@ -56,7 +62,12 @@ class Query:
     max_time_u: int | None
     max_cost_u: int | None
     max_sea: int | None
-    constraints: Mapping[str, Any]
+    options: RouteOptions
+
+    @property
+    def constraints(self) -> dict[str, Any]:
+        """The options as routes record them (a new dict: ``RouteOptions.to_dict``)."""
+        return self.options.to_dict()
 
     @property
     def scope(self) -> str:
@@ -147,11 +158,12 @@ def build_query(
         raise QueryError(f"origin and destination are the same node {c.nodes[o]!r}")
     # A border crossing as a via is its first side node; avoided, both sides.
     via_ids = tuple(dict.fromkeys(
-        c.index[resolve_place(graph, v, what="via place")[0]] for v in opts.via))
+        c.index[resolve_place(graph, v, what="via place")[0]] for v in opts.via)) \
+        if opts.via else ()
     avoid_ids = frozenset(c.index[n] for v in opts.avoid
-                          for n in resolve_place(graph, v, what="avoided place"))
+                          for n in resolve_place(graph, v, what="avoided place")) \
+        if opts.avoid else frozenset()
     allow_us = opts.allow_us or opts.require_us
-    constraints = opts.to_dict()
     # A route "through the US" for comparison leaves its origin country for good:
     # no arc from a US node back into it.
     reentry = (c.node_countries[o] - {"USA"}) if opts.no_return_from_us and not c.node_us[o] \
@@ -174,7 +186,7 @@ def build_query(
         max_time_u=None if opts.max_days is None else _micro_limit(opts.max_days * 24),
         max_cost_u=None if opts.max_cost is None else _micro_limit(opts.max_cost),
         max_sea=None if opts.max_transshipments is None else opts.max_transshipments + 1,
-        constraints=constraints,
+        options=opts,
     )
     for v in (o, d, *via_ids):
         if v in avoid_ids:
@@ -350,7 +362,7 @@ def build_route(q: Query, arcs: Sequence[int], dest: int | None = None) -> Route
         legs.append(leg)
     c = q.c
     end = q.dest if dest is None else dest  # bulk comparisons share one query per origin
-    return Route(c.nodes[q.origin], c.nodes[end], tuple(legs), dict(q.constraints))
+    return Route(c.nodes[q.origin], c.nodes[end], tuple(legs), q.constraints)
 
 
 def _make_leg(q: Query, a: int) -> Leg:
@@ -511,6 +523,11 @@ def compare_route(
 ) -> RouteComparison:
     """Best US-free route and best route through the US, side by side.
 
+    Why one call: the two sides are the comparison every planner asks for,
+    and they share one search (the US-free network is layer 0 of the
+    two-layer network the via-US side is searched on, see
+    :func:`compare_routes`).
+
     Parameters
     ----------
     graph, origin, destination, options, **kwargs
@@ -526,30 +543,41 @@ def compare_route(
     opts = RouteOptions.of(options, **kwargs)
     o = resolve_place(graph, origin, what="origin")[0]
     d = resolve_place(graph, destination, what="destination")[0]
-    routes: dict[str, Route | None] = {"us_free": None, "via_us": None}
-    reasons: dict[str, str] = {}
-    for side, extra in SIDE_FILTERS:
-        try:
-            routes[side] = solve_route(graph, o, d, opts.replace(**extra))
-        except InfeasibleError as err:
-            reasons[side] = str(err)
-    return RouteComparison(o, d, routes["us_free"], routes["via_us"], reasons, opts)
+    bases: dict[tuple[str, int], Query | None] = {}
+    for i, (_, side_opts) in enumerate(_sides(opts)):
+        if not side_opts.via:
+            try:
+                bases[(o, i)] = build_query(graph, o, d, side_opts)
+            except (InfeasibleError, QueryError):
+                bases[(o, i)] = None  # the per-pair path says why
+    return _compare_pair(graph, o, d, opts, bases, {})
+
+
+@functools.lru_cache(maxsize=256)
+def _sides(opts: RouteOptions) -> tuple[tuple[str, RouteOptions], ...]:
+    """The options of each comparison side (``SIDE_FILTERS`` applied); options are immutable."""
+    return tuple((side, opts.replace(**extra)) for side, extra in SIDE_FILTERS)
 
 
 def compare_routes(
     graph: nx.MultiDiGraph, pairs: Iterable[tuple[str, str]],
     options: RouteOptions | None = None, /, **kwargs: Any,
 ) -> dict[tuple[str, str], RouteComparison]:
-    """``compare_route`` for many pairs: one query build and one tree per origin and side.
+    """``compare_route`` for many pairs: one query build and one tree per origin.
 
     Why: building and validating a query costs more than reading a route off
     a cached shortest-path tree, and every pair of an origin shares its query
     but for the destination. Each answer is exactly ``compare_route``'s (the
     same trees; the per-pair path for anything unusual: required nodes, a
     destination that is avoided, in the US or the origin itself).
+
+    Both sides read one tree: the via-US side is searched on the two-layer
+    network (layer 1 entered by a US arc), whose layer 0 is exactly the
+    US-free network (the same filters less the US arcs; the via-US side's
+    "no return from the US" rule only removes US arcs), and layer 0 cannot be
+    re-entered, so its distances and paths are the US-free side's.
     """
     opts = RouteOptions.of(options, **kwargs)
-    sides = [(side, opts.replace(**extra)) for side, extra in SIDE_FILTERS]
     names: dict[tuple[str, str], str] = {}
 
     def place(text: str, what: str) -> str:
@@ -557,48 +585,78 @@ def compare_routes(
             names[(text, what)] = resolve_place(graph, text, what=what)[0]
         return names[(text, what)]
 
+    sides = _sides(opts)
     out: dict[tuple[str, str], RouteComparison] = {}
-    base: dict[tuple[str, int], Query | None] = {}
+    bases: dict[tuple[str, int], Query | None] = {}
     tree_of: dict[tuple[str, int], trees.Tree | None] = {}
     for pair in pairs:
         o, d = place(pair[0], "origin"), place(pair[1], "destination")
-        routes: dict[str, Route | None] = {"us_free": None, "via_us": None}
-        reasons: dict[str, str] = {}
-        for i, (side, side_opts) in enumerate(sides):
-            try:
-                q0, di = None, None
-                if not side_opts.via:
-                    if (o, i) not in base:
-                        base[(o, i)] = _origin_query(graph, o, side_opts)
-                    q0 = base[(o, i)]
-                    di = q0.c.index.get(d) if q0 is not None else None
-                if q0 is None or di is None or di == q0.origin \
-                        or di in q0.filter.avoid_nodes \
-                        or (q0.filter.forbid_us and q0.c.node_us[di]):
-                    q = build_query(graph, o, d, side_opts)
-                    routes[side] = build_route(q, best_arcs(q))
-                    continue
-                # What best_arcs does first, on the origin's tree held here.
-                if (o, i) not in tree_of:
-                    try:
-                        tree_of[(o, i)] = trees.shortest_tree(
-                            q0.c, q0.weights, q0.filter, q0.origin, layered=q0.require_us)
-                    except trees.InexactError:
-                        tree_of[(o, i)] = None
-                t = tree_of[(o, i)]
-                join = None if t is None else trees.route_on_tree(t, q0.c.n, di,
-                                                                  q0.require_us)
-                if join is not None and join.arcs is not None:
-                    routes[side] = build_route(q0, join.arcs, di)
-                    continue
-                # No route (diagnosed there) or a walk to branch on: the per-pair path.
-                q = copy.copy(q0)  # dataclasses.replace re-runs __init__: slower
-                object.__setattr__(q, "dest", di)
-                routes[side] = build_route(q, best_arcs(q))
-            except InfeasibleError as err:
-                reasons[side] = str(err)
-        out[pair] = RouteComparison(o, d, routes["us_free"], routes["via_us"], reasons, opts)
+        for i, (_, side_opts) in enumerate(sides):
+            if (o, i) not in bases and not side_opts.via:
+                bases[(o, i)] = _origin_query(graph, o, side_opts)
+        out[pair] = _compare_pair(graph, o, d, opts, bases, tree_of)
     return out
+
+
+def _shares_layer0(free: Query, via_us: Query) -> bool:
+    """True when the US-free query is layer 0 of the via-US query's two-layer search."""
+    a, b = free.filter, via_us.filter
+    return (free.weights is via_us.weights and free.origin == via_us.origin
+            and a.forbid_us and not a.no_reentry_from_us and a.strict == b.strict
+            and a.avoid_countries == b.avoid_countries and a.avoid_nodes == b.avoid_nodes
+            and a.avoid_modes == b.avoid_modes and a.scheduled_only == b.scheduled_only)
+
+
+def _compare_pair(
+    graph: nx.MultiDiGraph, o: str, d: str, opts: RouteOptions,
+    bases: Mapping[tuple[str, int], Query | None],
+    tree_of: dict[tuple[str, int], trees.Tree | None],
+) -> RouteComparison:
+    """Both sides of one pair from the origin's base queries and (shared) trees.
+
+    ``bases[(o, side)]``: a validated query from ``o`` under the side's
+    options (its destination is replaced), or None; ``tree_of`` memoises the
+    origin's trees across pairs. Anything the trees cannot answer at once
+    goes to the per-pair path (``best_arcs``), which also diagnoses.
+    """
+    sides = _sides(opts)
+    routes: dict[str, Route | None] = {"us_free": None, "via_us": None}
+    reasons: dict[str, str] = {}
+    qs = [bases.get((o, i)) for i in range(len(sides))]
+    shared = qs[0] is not None and qs[1] is not None and _shares_layer0(qs[0], qs[1])
+    for i, (side, side_opts) in enumerate(sides):
+        try:
+            q0 = qs[i]
+            di = q0.c.index.get(d) if q0 is not None else None
+            if q0 is None or di is None or di == q0.origin or q0.via or limits_of(q0) \
+                    or di in q0.filter.avoid_nodes \
+                    or (q0.filter.forbid_us and q0.c.node_us[di]):
+                q = build_query(graph, o, d, side_opts)
+                routes[side] = build_route(q, best_arcs(q))
+                continue
+            # What best_arcs does first, on the origin's tree held here: the
+            # two-layer tree answers the US-free side too when it is layer 0.
+            src = 1 if shared else i
+            if (o, src) not in tree_of:
+                qt = qs[src]
+                assert qt is not None
+                try:
+                    tree_of[(o, src)] = trees.shortest_tree(
+                        qt.c, qt.weights, qt.filter, qt.origin, layered=qt.require_us)
+                except trees.InexactError:
+                    tree_of[(o, src)] = None
+            t = tree_of[(o, src)]
+            join = None if t is None else trees.route_on_tree(t, q0.c.n, di, q0.require_us)
+            if join is not None and join.arcs is not None:
+                routes[side] = build_route(q0, join.arcs, di)
+                continue
+            # No route (diagnosed there) or a walk to branch on: the per-pair path.
+            q = copy.copy(q0)  # dataclasses.replace re-runs __init__: slower
+            q.dest = di
+            routes[side] = build_route(q, best_arcs(q))
+        except InfeasibleError as err:
+            reasons[side] = str(err)
+    return RouteComparison(o, d, routes["us_free"], routes["via_us"], reasons, opts)
 
 
 def _origin_query(graph: nx.MultiDiGraph, origin: str, opts: RouteOptions) -> Query | None:

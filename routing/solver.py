@@ -350,6 +350,15 @@ class Filter:
     #: US" leaves its origin country for good, it does not loop back).
     no_reentry_from_us: frozenset[str] = frozenset()
 
+    def __hash__(self) -> int:
+        # Cached: every solver cache key (masks, trees, arc arrays) holds a Filter.
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash((self.forbid_us, self.strict, self.avoid_countries, self.avoid_nodes,
+                      self.avoid_modes, self.scheduled_only, self.no_reentry_from_us))
+            object.__setattr__(self, "_hash", h)
+        return h
+
 
 def arc_us(c: Compiled, strict: bool) -> np.ndarray:
     """The arcs that count as US transit under the chosen definition."""

@@ -52,6 +52,10 @@ _EXACT = float(2**52)
 MAX_JOIN_VIAS = 5
 
 
+#: The (empty) tight-arc mask of a composite tree: it needs none.
+_NO_ARCS = np.zeros(0, dtype=bool)
+
+
 class InexactError(ArithmeticError):
     """Distances too large for exact float arithmetic: use the integer label search."""
 
@@ -77,6 +81,21 @@ class TreeGraph:
         """Composite weights ``primary * k + secondary`` (exact wherever below 2**53)."""
         return _csr(self.tail, self.head, self.primary * float(self.k) + self.secondary,
                     self.size)
+
+    @cached_property
+    def exact(self) -> bool:
+        """True when no simple path's composite total can reach 2**52.
+
+        A simple path leaves each node at most once, so the sum over nodes of
+        the largest composite out-weight bounds every tree distance; below
+        2**52 a composite search needs no per-search range check.
+        """
+        if self.k <= 0 or not len(self.tail):
+            return self.k > 0
+        comp = self.primary.astype(np.int64) * self.k + self.secondary.astype(np.int64)
+        top = np.zeros(self.size, dtype=np.int64)
+        np.maximum.at(top, self.tail, comp)
+        return int(top.sum()) < _EXACT
 
     @cached_property
     def arc_of(self) -> dict[int, int]:
@@ -142,10 +161,14 @@ class Tree:
     the tree to the secondary pass's predecessors once. Not counted as a
     second arc into ``v``: an arc from ``u`` whose only tight in-arc comes
     from ``v`` (a simple path cannot use it: it would pass ``v`` twice).
+
+    A composite tree (one search on ``primary * k + secondary``) keeps its
+    composite distances and splits them into (primary, secondary) only when
+    a caller reads them all; a single route reads one node.
     """
 
     source: int
-    primary: np.ndarray  # float64 distances (integer-valued), inf if unreachable
+    _primary: np.ndarray | None  # float64 distances (integer-valued), inf if unreachable
     pred_node: np.ndarray  # predecessor node of each node (scipy), primary pass first
     graph: TreeGraph
     tight: np.ndarray  # primary-tight arcs of the TreeGraph
@@ -153,8 +176,30 @@ class Tree:
     _secondary: np.ndarray | None = None
     _pred: list[int] | None = None
     _pred_nodes: list[int] | None = None  # pred_node as a list (composite trees' walks)
+    composite: np.ndarray | None = None  # composite distances of a composite tree
+    _walks: int = 0  # walks read by scalar before ``_pred_nodes`` is made
+
+    @property
+    def primary(self) -> np.ndarray:
+        """Primary distances of every node (inf if unreachable)."""
+        if self._primary is None:
+            self._split()
+        return self._primary  # type: ignore[return-value]
+
+    def _split(self) -> None:
+        """(primary, secondary) arrays from the composite distances (exact integers)."""
+        dc, k = self.composite, self.graph.k
+        assert dc is not None
+        fin = dc < np.inf
+        ic = dc[fin].astype(np.int64)
+        dp = np.full(self.graph.size, np.inf)
+        ds = np.full(self.graph.size, np.inf)
+        dp[fin], ds[fin] = ic // k, ic % k
+        self._secondary, self._primary = ds, dp
 
     def _lexicographic(self) -> None:
+        if self._secondary is None and self.composite is not None:
+            self._split()
         if self._secondary is None:
             # Computed into locals, published predecessors first and the flag
             # last: a thread walking meanwhile sees either tree, both exact.
@@ -178,11 +223,13 @@ class Tree:
         return self._secondary  # type: ignore[return-value]
 
     def reaches(self, node: int) -> bool:
-        return bool(self.primary[node] < np.inf)
+        dist = self.composite if self.composite is not None else self.primary
+        return bool(dist[node] < np.inf)
 
     def _walk(self, node: int) -> list[int]:
         """TreeGraph arcs from ``node`` back to the source (lexicographic preds)."""
-        if self._pred is None and self._secondary is not None and self.graph.shared:
+        if self._pred is None and (self.composite is not None or self._secondary is not None) \
+                and self.graph.shared:
             return self._walk_nodes(node)
         pred, tied, source = self.pred, self.tied, self.source
         tail = self.graph.lists[0]
@@ -208,22 +255,29 @@ class Tree:
         """
         pn = self._pred_nodes
         if pn is None:
-            pn = self._pred_nodes = self.pred_node.tolist()
+            # One or two walks (a single query) read a few scalars; a tree
+            # walked more often (bulk comparisons) is worth a list at once.
+            self._walks += 1
+            if self._walks > 2:
+                pn = self._pred_nodes = self.pred_node.tolist()
+        step = self.pred_node.item if pn is None else pn.__getitem__
         arc_of, size, source = self.graph.arc_of, self.graph.size, self.source
         out: list[int] = []
         v = node
         for _ in range(size + 1):
             if v == source:
                 return out
-            u = pn[v]
+            u = step(v)
             out.append(arc_of[u * size + v])
             v = u
         raise RuntimeError("shortest-path tree has a cycle")  # pragma: no cover
 
     def value(self, node: int) -> tuple[int, int] | None:
         """(primary, secondary) of the best path to ``node``, exact integers."""
-        if not self.primary[node] < np.inf:
+        if not self.reaches(node):
             return None
+        if self.composite is not None:
+            return divmod(int(self.composite[node]), self.graph.k)
         if self._secondary is not None:
             return int(self.primary[node]), int(self._secondary[node])
         sec = self.graph.lists[2]
@@ -231,7 +285,7 @@ class Tree:
 
     def path(self, node: int) -> list[int] | None:
         """Compiled arc ids from the source to ``node`` (``[]`` for the source itself)."""
-        if not self.primary[node] < np.inf:
+        if not self.reaches(node):
             return None
         arc = self.graph.lists[1]
         return [arc[a] for a in reversed(self._walk(node))]
@@ -289,15 +343,10 @@ def _composite_tree(g: TreeGraph, source: int) -> Tree | None:
     if g.k <= 0:
         return None
     dc, pred_node = dijkstra(g.mat_c, directed=True, indices=source, return_predecessors=True)
-    fin = dc < np.inf
-    if np.max(dc, initial=0.0, where=fin) >= _EXACT:
+    if not g.exact and np.max(dc, initial=0.0, where=dc < np.inf) >= _EXACT:
         return None
-    ic = dc[fin].astype(np.int64)
-    dp = np.full(g.size, np.inf)
-    ds = np.full(g.size, np.inf)
-    dp[fin], ds[fin] = ic // g.k, ic % g.k
-    # No tight-arc mask needed: the secondary distances are known already.
-    return Tree(source, dp, pred_node, g, np.zeros(0, dtype=bool), None, ds)
+    # No tight-arc mask needed: the composite distances order paths exactly.
+    return Tree(source, None, pred_node, g, _NO_ARCS, None, composite=dc)
 
 
 def _lexicographic_tree(g: TreeGraph, source: int) -> Tree:
@@ -403,7 +452,7 @@ def tree_route(c: Compiled, w: Weights, f: Filter, origin: int, dest: int,
 def route_on_tree(t: Tree, n: int, dest: int, require_us: bool) -> Join | None:
     """``tree_route`` on a tree in hand (``n``: node count of the compiled graph)."""
     target = dest + n if require_us else dest
-    if not t.primary[target] < np.inf:
+    if not t.reaches(target):
         return Join(None, None)
     walk = t._walk(target)
     tail_l, arc_l, _ = t.graph.lists

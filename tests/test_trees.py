@@ -227,6 +227,80 @@ def test_bulk_compare_equals_per_pair_solves_in_any_order(graph):
                 assert a.to_dict() == b.to_dict(), (o, d, side)
 
 
+def _route_value(q, route) -> int:
+    """Composite value of a Route under a query's weights (legs matched to arcs)."""
+    ids = _arc_ids(q)
+    return _value(q, [ids[(leg.from_id, leg.to_id, leg.key)] for leg in route.legs])
+
+
+@pytest.mark.parametrize("options", [{}, {"objective": "time"}, {"allow_hypothetical": True},
+                                     {"strict_waters": True}])
+def test_one_search_for_both_sides_equals_separate_solves(graph, options):
+    """compare_route reads the US-free side off layer 0 of the via-US two-layer search.
+
+    Every pair, each side's value (cost, then the tie-break) equals a separate
+    solve of that side alone; the routes may differ only in an exact tie.
+    """
+    for o, d in product(default_origins(graph), default_destinations(graph)):
+        both = compare_route(graph, o, d, **options)
+        for side, flags in (("us_free", {}), ("via_us", {"require_us": True,
+                                                        "no_return_from_us": True})):
+            q = build_query(graph, o, d, **options, **flags)
+            try:
+                alone = _value(q, best_arcs(q))
+            except InfeasibleError:
+                alone = None
+            route = both[side]
+            assert (route is None) == (alone is None), (o, d, side)
+            if route is not None:
+                assert _route_value(q, route) == alone, (o, d, side)
+                assert not (side == "us_free" and route.totals["us_transit"])
+
+
+@CHECK
+@given(seed=st.integers(0, 10**6), objective=st.sampled_from(["cost", "time"]))
+def test_one_search_for_both_sides_on_random_graphs(seed, objective):
+    """The shared search against brute force over simple paths, both sides, random graphs."""
+    g = random_graph(seed, n_nodes=8, n_arcs=26)
+    both = compare_route(g, "N0", "N7", objective=objective)
+    for side, flags in (("us_free", {}), ("via_us", {"require_us": True,
+                                                    "no_return_from_us": True})):
+        try:
+            q = build_query(g, "N0", "N7", objective=objective, **flags)
+        except InfeasibleError:
+            assert both[side] is None
+            continue
+        expected = brute_composite(g, q)
+        route = both[side]
+        assert (route is None) == (expected is None), side
+        if route is not None:
+            assert _route_value(q, route) == expected, side
+
+
+@pytest.mark.parametrize("options", [{"max_days": 25}, {"max_cost": 1500},
+                                     {"avoid": ["MXZLO"]}, {"via": ["MXLZC"]},
+                                     {"objective": "co2", "allow_hypothetical": True}])
+def test_bulk_compare_with_options_equals_per_pair(graph, options):
+    """compare_routes under limits and filters answers exactly what compare_route does.
+
+    Regression: the per-origin trees once ignored ``max_days`` (a 30.5-day route
+    came back under a 25-day limit).
+    """
+    from routing.query import compare_routes
+
+    pairs = list(product(("MTY", "GDL", "TIJ"), ("CNSHA", "SGSIN", "KRPUS")))
+    bulk = compare_routes(graph, pairs, **options)
+    for o, d in pairs:
+        one = compare_route(graph, o, d, **options)
+        assert bulk[(o, d)].to_dict() == one.to_dict(), (o, d)
+        for side in ("us_free", "via_us"):
+            r = one[side]
+            if r is not None and "max_days" in options:
+                assert r.totals["time_days"] <= options["max_days"] + 1e-9
+            if r is not None and "max_cost" in options:
+                assert r.totals["cost_usd_per_teu"] <= options["max_cost"] + 1e-6
+
+
 # --------------------------------------------------------------------------- work budget
 
 
