@@ -168,7 +168,7 @@ def _edited_dataset(folder: Path) -> Path:
 
 
 def test_an_edited_dataset_never_answers_from_the_old_file(graph, compact, tmp_path,
-                                                           monkeypatch, caplog):
+                                                           monkeypatch, caplog, capsys):
     edited = _edited_dataset(tmp_path / "data")
     old = warm.compare(None, "MTY", "CNSHA")
     assert old is not None
@@ -192,6 +192,10 @@ def test_an_edited_dataset_never_answers_from_the_old_file(graph, compact, tmp_p
     for side in ("us_free", "via_us"):
         assert getattr(new, side).cost_usd_per_teu == pytest.approx(
             getattr(old, side).cost_usd_per_teu + 100.0)
+    # The command with --data answers for the edited data, whatever files are cached.
+    assert main(["-q", "--data", str(edited), "route", "--from", "MTY", "--to", "CNSHA",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == new.to_dict()
 
 
 # --------------------------------------------------------------------------- damaged files
