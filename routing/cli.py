@@ -222,7 +222,7 @@ def ports(json_: JsonOption = False) -> None:
         _emit_json(records)
         return
     t = _table(title=f"{len(rows)} ports (handling USD/TEU and dwell h: export/import; "
-                    "handling from port_charges)", show_lines=False)
+                     "handling from port_charges)", show_lines=False)
     for label, right in [("LOCODE", False), ("name", False), ("country", False),
                          ("region", False), ("role", False), ("capacity TEU/yr", True),
                          ("handling USD/TEU", True), ("dwell h", True)]:
@@ -715,7 +715,7 @@ def plan(
         out.print(t)
         if name in sweeps:
             f = _table(title="system cost vs time (epsilon-constraint sweep)",
-                      title_justify="left", show_edge=False)
+                       title_justify="left", show_edge=False)
             for label in ("point", "total cost M USD/yr", "TEU-days/yr (M)", "unserved TEU/yr"):
                 f.add_column(label, justify="right")
             for row in sweeps[name].to_frame().to_dict(orient="records"):
@@ -728,7 +728,7 @@ def plan(
 def _print_corridor_stress(frame) -> None:
     """Volume per gateway corridor, one column per (demand multiplier, side)."""
     t = _table(title="Yearly TEU per gateway corridor (x = demand multiplier)",
-              title_justify="left", show_edge=False)
+               title_justify="left", show_edge=False)
     t.add_column("gateway")
     keys = list(dict.fromkeys(zip(frame["demand_factor"], frame["side"], strict=True)))
     for f, side in keys:
@@ -929,7 +929,7 @@ def compare(
     f = comp.frame
     sc = comp.scenario
     t = _table(title=f"US-free vs through the US, scenario {esc(sc.name)} (as of {sc.as_of}); "
-                    "Δ = US-free minus via US", title_justify="left", show_edge=False)
+                     "Δ = US-free minus via US", title_justify="left", show_edge=False)
     for label in ("from", "to", "US-free\nUSD/TEU", "US-free\ndays", "via US\nUSD/TEU",
                   "via US\ndays", "Δ\nUSD/TEU", "Δ\n%", "Δ\ndays", "break-even\nUSD/TEU",
                   "break-even\n% value", "favours"):
@@ -1038,7 +1038,7 @@ def corridors(
               f"route through each gateway, minimising {objective}, scenario {esc(sc.name)}, "
               f"cargo value {result.cargo_value_usd_per_teu:,.0f} USD/TEU")
     t = _table(show_edge=False, title_justify="left",
-              title="switch = extra charge per TEU on the winner at which the gateway ties")
+               title="switch = extra charge per TEU on the winner at which the gateway ties")
     for label in ("gateway", "port", "USD/TEU", "days", "route ports", "US transit",
                   "switch\nUSD/TEU", "switch\n% value", "note"):
         t.add_column(label, justify="right" if label in ("USD/TEU", "days") or
@@ -1061,7 +1061,7 @@ def corridors(
                   "" if r is None else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
     out.print(t)
     st = _table(show_edge=False, title_justify="left",
-               title="Every scenario: winner, and switch USD/TEU per gateway (- = none)")
+                title="Every scenario: winner, and switch USD/TEU per gateway (- = none)")
     st.add_column("scenario")
     st.add_column("best")
     for c in result.corridors:
@@ -1195,9 +1195,9 @@ def sweep(
                     "pairs": rows(pairs)})
         return
     t = _table(title=f"Sweep {spec.name}: {samples} samples, seed {seed}, "
-                    f"{result.seconds:.1f} s " + (f"on {result.workers} worker(s)"
-                                                  if result.workers else "in this process"),
-              title_justify="left", show_edge=False)
+                     f"{result.seconds:.1f} s " + (f"on {result.workers} worker(s)"
+                                                   if result.workers else "in this process"),
+               title_justify="left", show_edge=False)
     for label in ("policy", "expected\nUSD/TEU", "CVaR95\nUSD/TEU", "regret\nUSD/TEU"):
         t.add_column(label, justify="left" if label == "policy" else "right")
     for r in policies.itertuples(index=False):
@@ -1205,7 +1205,7 @@ def sweep(
                   _num(r.cvar95_usd_per_teu, ",.0f"), _num(r.expected_regret_usd_per_teu, ",.0f"))
     out.print(t)
     st = _table(title="Inputs ranked by swing of (US-free minus via-US), USD/TEU",
-               title_justify="left", show_edge=False)
+                title_justify="left", show_edge=False)
     for label in ("input", "rank corr.", "at low", "at high", "swing"):
         st.add_column(label, justify="left" if label == "input" else "right")
     for r in sens.itertuples(index=False):
