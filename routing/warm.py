@@ -330,7 +330,12 @@ def remember(graph: Any, data_dir: str | os.PathLike | None = None) -> bool:
             return True
         except (OSError, _Rejected):
             pass  # missing or rejected (already logged by compare): write it
-        return write_cache(path, _encode(_payload(graph), key))
+        raw = _encode(_payload(graph), key)
+        # Read back as compare reads it: a graph whose values the file cannot
+        # carry as legs need them (a node id that is not a string, say) is
+        # refused here, once, not on every read.
+        _Compact.of(_decode(raw, key))
+        return write_cache(path, raw)
     except Exception as exc:  # noqa: BLE001 - a cache write must never fail a command
         log.warning("compact route file not written (%s: %s)", type(exc).__name__, exc)
         return False

@@ -304,3 +304,18 @@ def test_random_graphs_with_ties_zero_weights_and_parallel_arcs(tmp_path, monkey
                         answered += 1
                         assert found.to_dict() == compare_route(g, o, d, opts).to_dict()
     assert answered > 0
+
+
+def test_a_graph_the_file_cannot_carry_is_not_written(tmp_path, monkeypatch, caplog):
+    """Integer node ids would come back as ints, but legs name nodes as the graph does."""
+    monkeypatch.setenv("BYPASS_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(warm, "_MEMO", {})
+    g = RoutingGraph()
+    g.add_node(1, kind="hub", name="One")
+    g.add_node(2, kind="port", name="Two")
+    g.add_edge(1, 2, key="road", mode="road", cost_usd_per_teu=1.0, time_h=1.0,
+               co2_kg_per_teu=1.0)
+    with caplog.at_level(logging.WARNING, logger="routing.warm"):
+        assert warm.remember(g, tmp_path) is False
+    assert any("not written" in r.getMessage() for r in caplog.records)
+    assert not warm.compact_path(warm.route_key(tmp_path)).exists()
