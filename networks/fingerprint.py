@@ -21,7 +21,7 @@ from networks import settings
 from networks.schema import TABLE_EXTENSIONS, TABLES
 
 __all__ = ["CACHE_FORMAT", "CACHE_SCHEMA", "dataset_files", "graph_fingerprint",
-           "source_digest"]
+           "package_version", "source_digest"]
 
 #: Name and version of the graph cache file format (part of the key: a file of
 #: another format is never read as this one).
@@ -69,7 +69,8 @@ def _natural_earth_size() -> int:
     return -1
 
 
-def _version(dist: str) -> str:
+def package_version(dist: str) -> str:
+    """The installed version of a distribution (read from its metadata, nothing imported)."""
     from importlib.metadata import PackageNotFoundError, version  # networks/__init__ has it
 
     try:
@@ -99,5 +100,5 @@ def graph_fingerprint(data_dir: str | os.PathLike | None = None) -> str:
             h.update(f"{name}:{path.name}:".encode())
             h.update(hashlib.sha256(path.read_bytes()).digest())
     source_digest(sorted(Path(__file__).parent.glob("*.py")), h)
-    h.update(f"searoute={_version('searoute')};ne={_natural_earth_size()}".encode())
+    h.update(f"searoute={package_version('searoute')};ne={_natural_earth_size()}".encode())
     return h.hexdigest()[:24]

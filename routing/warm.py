@@ -14,8 +14,9 @@ Same answer or none: :func:`compare` returns ``None`` whenever it cannot be
 engine. That is: an option it does not handle (a weighted objective, via,
 avoid, budgets...), a place text that does not resolve (the full path gives
 the usual error), a missing side (the full path names the reason), an
-optimal path that is not unique (the full engine's Dijkstra may pick any of
-exactly tied paths), a via-US walk that repeats a node (the full engine then
+optimal path the full engine's Dijkstra may pick among exactly tied paths by
+its heap order (two tight predecessors at the same distance, see
+:func:`_unique_path`), a via-US walk that repeats a node (the full engine then
 branches), and a missing, stale or corrupt file.
 
 The search: the two-layer graph of the via-US side (``routing.trees``):
@@ -49,7 +50,7 @@ from typing import Any
 from networks import settings
 from networks.atomic import write_cache
 from networks.errors import BypassError
-from networks.fingerprint import graph_fingerprint, source_digest
+from networks.fingerprint import graph_fingerprint, package_version, source_digest
 from networks.places import PLACE_KINDS, resolve_place
 
 from .options import RouteOptions
@@ -78,6 +79,8 @@ _SIDES = (("us_free", {"allow_us": False, "require_us": False}),
 def route_key(data_dir: str | os.PathLike | None = None) -> str:
     """Key of the compact file of a dataset folder: graph fingerprint + routing sources."""
     h = hashlib.sha256(f"{SCHEMA}/{FORMAT}\n{graph_fingerprint(data_dir)}\n".encode())
+    # The recorded tie choices are scipy's (its heap order), the weights numpy's.
+    h.update(f"numpy={package_version('numpy')};scipy={package_version('scipy')}\n".encode())
     here = Path(__file__).resolve().parent
     source_digest((here / name for name in _SOURCES), h)
     return h.hexdigest()[:24]
@@ -138,6 +141,9 @@ class _Compact:
     places: _Places
     arcs: dict[str, list[Any]]
     weights: dict[str, tuple[list[int], list[int], int]]
+    #: (objective, strict, hypothetical) -> origin -> {node: the full engine's predecessor}
+    #: at the nodes where its Dijkstra chose between tight predecessors at one distance.
+    ties: dict[tuple[str, bool, bool], dict[int, dict[int, int]]]
     cache: dict[Any, Any] = field(default_factory=dict)
 
     @classmethod
@@ -170,6 +176,7 @@ class _Compact:
                         or not all(type(x) is int and x >= 0 for x in secondary)):
                     raise _Rejected(f"weights of {obj!r} malformed")
                 weights[obj] = (primary, secondary, k)
+            ties = _ties_of(payload["ties"], 2 * n)
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, _Rejected):
                 raise
@@ -182,7 +189,29 @@ class _Compact:
         return cls(ids=ids, index={u: i for i, u in enumerate(ids)}, name=nodes["name"],
                    kind=nodes["kind"], us=nodes["us"],
                    countries=[frozenset(x) for x in nodes["countries"]],
-                   places=places, arcs=arcs, weights=weights)
+                   places=places, arcs=arcs, weights=weights, ties=ties)
+
+
+def _ties_of(raw: Any, size: int) -> dict[tuple[str, bool, bool], dict[int, dict[int, int]]]:
+    """The checked tie table: ``{"cost|0|1": {"origin": [[node, pred], ...]}}`` as ints."""
+    out: dict[tuple[str, bool, bool], dict[int, dict[int, int]]] = {}
+    if not isinstance(raw, dict):
+        raise _Rejected("tie table malformed")
+    for combo, per_origin in raw.items():
+        obj, strict, hyp = str(combo).split("|") if str(combo).count("|") == 2 else ("", "", "")
+        if obj not in OBJECTIVES or strict not in ("0", "1") or hyp not in ("0", "1") \
+                or not isinstance(per_origin, dict):
+            raise _Rejected("tie table malformed")
+        table: dict[int, dict[int, int]] = {}
+        for origin, pairs in per_origin.items():
+            if not str(origin).isdigit() or int(origin) >= size or not isinstance(pairs, list) \
+                    or not all(isinstance(p, list) and len(p) == 2
+                               and all(type(x) is int and 0 <= x < size for x in p)
+                               for p in pairs):
+                raise _Rejected("tie table malformed")
+            table[int(origin)] = {v: u for v, u in pairs}
+        out[(obj, strict == "1", hyp == "1")] = table
+    return out
 
 
 _NONE = type(None)
@@ -283,6 +312,7 @@ def _payload(graph: Any) -> dict[str, Any]:
         weights[obj] = {"primary": w.primary.tolist(), "secondary": w.secondary.tolist(),
                         "k": int(w.k)}
     return {
+        "ties": _tie_table(graph, c),
         "nodes": {
             "id": list(c.nodes),
             "name": list(c.name),
@@ -297,6 +327,56 @@ def _payload(graph: Any) -> dict[str, Any]:
         "arcs": cols,
         "weights": weights,
     }
+
+
+def _tie_table(graph: Any, c: Any) -> dict[str, dict[str, list[list[int]]]]:
+    """Where the full engine's Dijkstra chose between equally near tight predecessors.
+
+    Why: two routes can tie exactly (two liner services with the same calls,
+    cost and time), and then scipy's heap order among equal keys picks the
+    predecessor; no rule outside scipy reproduces it. So for every place a
+    query may start from and every option set the compact search answers,
+    the full engine's own two-layer tree (``routing.trees.shortest_tree``, the
+    one ``compare_route`` reads both sides from) is searched once here and its
+    choice recorded at each node that has two or more tight predecessors at
+    the least distance. A handful of nodes per tree on the default data.
+    """
+    import numpy as np
+
+    from . import query, trees
+
+    n = c.n
+    origins = [i for i in range(n) if c.kind[i] in PLACE_KINDS and not c.node_us[i]]
+    out: dict[str, dict[str, list[list[int]]]] = {}
+    for obj in OBJECTIVES:
+        for strict in (False, True):
+            for hyp in (False, True):
+                opts = RouteOptions(objective=obj, strict_waters=strict,
+                                    allow_hypothetical=hyp).replace(**_SIDES[1][1])
+                table: dict[str, list[list[int]]] = {}
+                for o in origins:
+                    q = query._origin_query(graph, c.nodes[o], opts)
+                    if q is None:
+                        continue
+                    try:
+                        t = trees.shortest_tree(c, q.weights, q.filter, o, layered=True)
+                    except trees.InexactError:
+                        continue
+                    if t.composite is None:
+                        continue  # two-pass tree: the compact search declines these
+                    g = t.graph
+                    dc = t.composite
+                    du = dc[g.tail]
+                    tight = (du < np.inf) & (du + g.mat_c.data == dc[g.head])
+                    heads, dus = g.head[tight], du[tight]
+                    low = np.full(g.size, np.inf)
+                    np.minimum.at(low, heads, dus)
+                    at_low = heads[dus == low[heads]]
+                    tied = np.flatnonzero(np.bincount(at_low, minlength=g.size) > 1)
+                    if len(tied):
+                        table[str(o)] = [[int(v), int(t.pred_node[v])] for v in tied]
+                out[f"{obj}|{int(strict)}|{int(hyp)}"] = table
+    return out
 
 
 def remember(graph: Any, data_dir: str | os.PathLike | None = None) -> bool:
@@ -416,32 +496,43 @@ def _dijkstra(fwd: list[list[tuple[int, int, int]]], source: int) -> list[int | 
 
 
 def _unique_path(dist: list[int | None], rev: list[list[tuple[int, int, int]]],
-                 source: int, target: int) -> list[int] | None:
-    """Arcs of the optimal path to ``target`` if any Dijkstra must find it, else None.
+                 source: int, target: int, ties: dict[int, int]) -> list[int] | None:
+    """Arcs of the full engine's path to ``target`` when its Dijkstra has no choice, else None.
 
-    Walking back from ``target``, every node ``v`` must have exactly one tight
-    in-arc (``d[u] + w == d[v]``, ``u`` reached): then the full engine's
-    Dijkstra has no choice either. Not counted, as in ``routing.trees.Tree``:
-    an arc from ``u`` whose only tight in-arc comes from ``v`` itself (a
-    zero-weight step out and back, like port to gate): ``u`` gets its distance
-    only when ``v`` is settled, so no Dijkstra makes it ``v``'s predecessor.
+    scipy's Dijkstra scans nodes in distance order and gives a node a new
+    predecessor only on a strict improvement, so a node's predecessor is the
+    first-scanned of its tight in-neighbours (``d[u] + w == d[v]``, ``u``
+    reached). When one of them has a strictly smaller distance than the
+    others, it is scanned first whatever the heap does with equal keys, so it
+    is the predecessor; when two share the least distance, the heap's order
+    among equal keys decides: ``ties`` (node -> predecessor) holds the full
+    engine's recorded choice there (:func:`_tie_table`), and without one
+    this returns None.
     """
     if dist[target] is None:
         return None
-
-    def tight_in(v: int) -> list[tuple[int, int]]:
-        dv = dist[v]
-        return [(u, a) for u, w, a in rev[v]
-                if (du := dist[u]) is not None and du + w == dv]
-
     arcs: list[int] = []
     v = target
     while v != source:
-        real = [(u, a) for u, a in tight_in(v)
-                if [x for x, _ in tight_in(u)] != [v]]
-        if len(real) != 1 or len(arcs) > len(dist):
+        dv = dist[v]
+        best: tuple[int, int] | None = None
+        low: int | None = None
+        shared = False
+        for u, w, a in rev[v]:
+            du = dist[u]
+            if du is None or du + w != dv:
+                continue
+            if low is None or du < low:
+                low, best, shared = du, (u, a), False
+            elif du == low:
+                shared = True
+        if best is not None and shared:
+            pick = ties.get(v)
+            best = next(((u, a) for u, w, a in rev[v] if u == pick and dist[u] == low
+                         and low is not None and low + w == dv), None)
+        if best is None or len(arcs) > len(dist):
             return None
-        v, a = real[0]
+        v, a = best
         arcs.append(a)
     arcs.reverse()
     return arcs
@@ -517,13 +608,14 @@ def compare(
     hypothetical = opts.allow_hypothetical and not opts.scheduled_only
     fwd, rev = _graph(cp, str(opts.objective), strict, hypothetical, o)
     dist = _dijkstra(fwd, o)
+    ties = cp.ties.get((str(opts.objective), strict, hypothetical), {}).get(o, {})
     if max(x for x in dist if x is not None) >= _EXACT:
         return None  # the full engine's trees leave the composite search: not ours to say
     n = len(cp.ids)
     routes: dict[str, Route] = {}
     for side, extra in _SIDES:
         target = d + n if side == "via_us" else d
-        arcs = _unique_path(dist, rev, o, target)
+        arcs = _unique_path(dist, rev, o, target, ties)
         if arcs is None:
             return None
         if side == "via_us":
