@@ -353,9 +353,13 @@ _FLAGS = {"unknown objective": "--objective: unknown objective",
 
 def _legs_table(route, title: str) -> Table:
     t = _table(title=title, title_justify="left", show_edge=False, pad_edge=False)
-    for label in ("leg", "from", "to", "km", "hours", "USD/TEU", "kg CO2/TEU", "note"):
-        t.add_column(label, justify="right" if label in
-                     ("km", "hours", "USD/TEU", "kg CO2/TEU") else "left", no_wrap=True)
+    # Figures never shrink on a narrow terminal (or in a pipe): ids and notes fold instead.
+    t.add_column("leg", no_wrap=True)
+    t.add_column("from", overflow="fold")
+    t.add_column("to", overflow="fold")
+    for label in ("km", "hours", "USD/TEU", "kg CO2/TEU"):
+        t.add_column(label, justify="right", no_wrap=True, min_width=len(label))
+    t.add_column("note", overflow="fold", ratio=1, min_width=10)
     for leg in route.legs:
         note = []
         if leg.service == "hypothetical":
@@ -377,9 +381,11 @@ def _legs_table(route, title: str) -> Table:
     t.add_row("[b]total[/b]", "", "", f"[b]{tot['distance_km']:,.0f}[/b]",
               f"[b]{tot['time_h']:,.1f}[/b]",
               f"[b]{tot['cost_usd_per_teu']:,.0f}[/b]", f"[b]{tot['co2_kg_per_teu']:,.0f}[/b]",
-              f"US 12 nm {tot['us_waters_nm']['territorial']:.0f} nm, "
-              f"200 nm {tot['us_waters_nm']['eez']:.0f} nm, "
-              f"{tot['transshipments']} transshipment(s), waiting {tot['wait_h']:.0f} h")
+              "")
+    t.caption = (f"in US waters: {tot['us_waters_nm']['territorial']:.0f} nm inside 12 nm, "
+                 f"{tot['us_waters_nm']['eez']:.0f} nm inside 200 nm; "
+                 f"{tot['transshipments']} transshipment(s); waiting {tot['wait_h']:.0f} h")
+    t.caption_justify = "left"
     return t
 
 
