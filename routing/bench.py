@@ -661,24 +661,43 @@ def bench_cold(report: Report, quick: bool, progress: Progress) -> None:
         f"`bypass route --from O --to D --json`, new process, caches warm ({pairs})",
         f"{t:.2f} s wall ({cpu:.2f} s CPU), slowest pair {worst:.2f} s; heavy imports: "
         f"{', '.join(heavy) or 'none'}",
-        f"`python -c \"import pandas\"` {b:.2f} s wall ({b_cpu:.2f} s CPU)",
+        f"`python -c \"import pandas\"` {b:.2f} s wall ({b_cpu:.2f} s CPU, "
+        f"{max(x[1] for x in base):.0f} MB RSS)",
         f"{t / b:.2f}x wall, {cpu / b_cpu:.2f}x CPU",
         "faster than import pandas", t < b and cpu < b_cpu and worst < b, f"{rss:.0f} MB RSS"))
 
 
+#: Runs a command and prints its wall seconds, peak RSS (KB) and CPU seconds as JSON.
+#: A small process of its own: Linux counts the RSS of the process a child was forked
+#: from in the child's peak (``ru_maxrss`` keeps the high-water mark across ``exec``), so
+#: forking straight from the benchmark process would report its hundreds of MB.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+t0 = time.perf_counter()
+p = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+err = p.stderr.read()
+_, status, usage = os.wait4(p.pid, 0)
+dt = time.perf_counter() - t0
+print(json.dumps({"wall": dt, "rss_kb": usage.ru_maxrss, "cpu": usage.ru_utime + usage.ru_stime,
+                  "code": os.waitstatus_to_exitcode(status), "err": err.decode()[-300:]}))
+"""
+
+
 def run_cmd(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, float, float]:
-    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of a child process."""
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
-    _, status, usage = os.wait4(proc.pid, 0)
-    dt = time.perf_counter() - t0
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    err = proc.stderr.read().decode() if proc.stderr else ""
-    if proc.stderr:
-        proc.stderr.close()
-    if proc.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed: {err[-300:]}")
-    return dt, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
+    """Wall seconds, peak RSS (MB) and CPU seconds (user + system) of a child process.
+
+    Measured by a small launcher process (``_LAUNCHER``) so the peak RSS is the
+    command's own, not inherited from this process.
+    """
+    proc = subprocess.run([sys.executable, "-c", _LAUNCHER, *argv], capture_output=True,
+                          text=True, env=env, check=False)
+    try:
+        got = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        raise RuntimeError(f"{' '.join(argv)}: launcher failed: {proc.stderr[-300:]}") from None
+    if got["code"] != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed: {got['err']}")
+    return got["wall"], got["rss_kb"] / 1024, got["cpu"]
 
 
 def _imported_modules(cmd: list[str]) -> set[str]:
