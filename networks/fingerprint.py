@@ -21,7 +21,7 @@ from networks import settings
 from networks.schema import TABLE_EXTENSIONS, TABLES
 
 __all__ = ["CACHE_FORMAT", "CACHE_SCHEMA", "dataset_files", "graph_fingerprint",
-           "package_version", "source_digest"]
+           "header_problem", "package_version", "source_digest"]
 
 #: Name and version of the graph cache file format (part of the key: a file of
 #: another format is never read as this one).
@@ -102,3 +102,21 @@ def graph_fingerprint(data_dir: str | os.PathLike | None = None) -> str:
     source_digest(sorted(Path(__file__).parent.glob("*.py")), h)
     h.update(f"searoute={package_version('searoute')};ne={_natural_earth_size()}".encode())
     return h.hexdigest()[:24]
+
+
+def header_problem(header: object, schema: str, fmt: int, key_field: str, key: str,
+                   what: str) -> str | None:
+    """Why a cache file's header is not the one expected (None when it is).
+
+    Why one check: every data-only cache (the graph's ``.npz``, the compact
+    route file) names its schema, format version and key in a header, and a
+    file that does not match is rebuilt, never trusted.
+    """
+    if not isinstance(header, dict) or header.get("schema") != schema:
+        return f"not a {what}"
+    if header.get("format") != fmt:
+        return f"{what} format {header.get('format')!r}, expected {fmt}"
+    if header.get(key_field) != key:
+        return f"{key_field} does not match the file name"
+    return None
+

@@ -48,6 +48,7 @@ from networks.fingerprint import (
     CACHE_SCHEMA,
     dataset_files,
     graph_fingerprint,
+    header_problem,
 )
 from networks.graph import RoutingGraph
 
@@ -153,12 +154,10 @@ class _Payload:
             header = json.loads(arrays["header"].tobytes())
         except ValueError:
             raise CacheError("unreadable header") from None
-        if not isinstance(header, dict) or header.get("schema") != CACHE_SCHEMA:
-            raise CacheError("not a bypass graph cache")
-        if header.get("format") != CACHE_FORMAT:
-            raise CacheError(f"cache format {header.get('format')!r}, expected {CACHE_FORMAT}")
-        if header.get("fingerprint") != fingerprint:
-            raise CacheError("fingerprint does not match the file name")
+        problem = header_problem(header, CACHE_SCHEMA, CACHE_FORMAT, "fingerprint",
+                                 fingerprint, "bypass graph cache")
+        if problem is not None:
+            raise CacheError(problem)
         body, blobs = arrays["body"].tobytes(), arrays["wkb"].tobytes()
         offsets = arrays["offsets"]
         digest = hashlib.sha256(body + blobs + offsets.tobytes()).hexdigest()

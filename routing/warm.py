@@ -50,7 +50,7 @@ from typing import Any
 from networks import settings
 from networks.atomic import write_cache
 from networks.errors import BypassError
-from networks.fingerprint import graph_fingerprint, package_version, source_digest
+from networks.fingerprint import graph_fingerprint, header_problem, package_version, source_digest
 from networks.places import PLACE_KINDS, resolve_place
 
 from .options import RouteOptions
@@ -110,12 +110,9 @@ def _decode(raw: bytes, key: str) -> dict[str, Any]:
         header = json.loads(head)
     except (ValueError, RecursionError):
         raise _Rejected("unreadable header") from None
-    if not isinstance(header, dict) or header.get("schema") != SCHEMA:
-        raise _Rejected("not a bypass compact route file")
-    if header.get("format") != FORMAT:
-        raise _Rejected(f"format {header.get('format')!r}, expected {FORMAT}")
-    if header.get("key") != key:
-        raise _Rejected("key does not match the file name")
+    problem = header_problem(header, SCHEMA, FORMAT, "key", key, "bypass compact route file")
+    if problem is not None:
+        raise _Rejected(problem)
     if hashlib.sha256(body).hexdigest() != header.get("sha256"):
         raise _Rejected("checksum mismatch")
     try:
