@@ -14,13 +14,14 @@ import shutil
 import signal
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from networks.errors import BypassError
 
-__all__ = ["cache_writable", "write_atomic", "write_bytes_atomic", "write_cache",
-           "write_text_atomic"]
+__all__ = ["CACHE_KEEP", "cache_writable", "prune_cache", "touch_cache", "write_atomic",
+           "write_bytes_atomic", "write_cache", "write_text_atomic"]
 
 log = logging.getLogger(__name__)
 #: Cache folders already reported as unwritable (one warning per folder and process).
@@ -102,7 +103,63 @@ def write_cache(path: str | os.PathLike, data: bytes) -> bool:
     except (OSError, BypassError) as exc:
         _warn_unwritable(path.parent, str(exc))
         return False
+    prune_cache(path)
     return True
+
+
+#: Cache files of one kind (``graph-*.npz``, ``route-*.json``...) kept per folder.
+CACHE_KEEP = 16
+#: Age (s) after which a lock with no cache file beside it is left over from a failed build
+#: (a cold build takes well under a minute).
+STALE_LOCK_S = 3600.0
+
+
+def touch_cache(path: str | os.PathLike) -> None:
+    """Mark a cache file as just used (its mtime), so pruning keeps it; never fails."""
+    with contextlib.suppress(OSError):
+        os.utime(path)
+
+
+def prune_cache(path: str | os.PathLike, keep: int = CACHE_KEEP) -> int:
+    """Delete all but the ``keep`` most recently used cache files of ``path``'s kind.
+
+    Why: every edited dataset or upgraded engine has a new cache key, so a
+    cache folder would otherwise grow by a megabyte or two per variant for
+    ever. A file's kind is its name up to the last ``-`` and its suffix
+    (``graph-<key>.npz``); recency is the mtime, which readers refresh on a
+    hit (:func:`touch_cache`). A pruned file's ``.lock`` goes with it, and so
+    does an hour-old lock whose build never wrote its file. A file
+    another process still wanted is rebuilt by it, so this never fails a
+    command: errors are ignored. Returns how many files were deleted.
+    """
+    path = Path(path)
+    stem, _, _ = path.name.rpartition("-")
+    if not stem:
+        return 0
+    try:
+        siblings = [p for p in path.parent.glob(f"{stem}-*{path.suffix}")
+                    if p.name.rpartition("-")[0] == stem and p.is_file()]
+        siblings.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    except OSError:
+        return 0
+    removed = 0
+    for old in siblings[keep:]:
+        if old == path:
+            continue
+        with contextlib.suppress(OSError):
+            old.unlink()
+            removed += 1
+            old.with_suffix(".lock").unlink(missing_ok=True)
+    # Locks of builds that never wrote their file (a dataset that failed to
+    # validate), once no build can still be holding them.
+    now = time.time()
+    for lock in path.parent.glob(f"{stem}-*.lock"):
+        with contextlib.suppress(OSError):
+            if lock.name.rpartition("-")[0] == stem \
+                    and not lock.with_suffix(path.suffix).exists() \
+                    and now - lock.stat().st_mtime > STALE_LOCK_S:
+                lock.unlink()
+    return removed
 
 
 @contextlib.contextmanager

@@ -83,7 +83,7 @@ from shapely.geometry import LineString, MultiLineString, Point, box
 from shapely.geometry.base import BaseGeometry
 
 from networks import __version__
-from networks.atomic import write_cache
+from networks.atomic import touch_cache, write_cache
 from networks.errors import BypassError
 from networks.progress import report
 from networks.settings import EEZ_NM, KM_PER_NM, TERRITORIAL_SEA_NM, US, cache_dir
@@ -616,6 +616,7 @@ def _disk_cached(
     if path.is_file():
         try:
             collection = shapely.from_wkb(path.read_bytes())
+            touch_cache(path)
             return list(shapely.get_parts(collection))
         except shapely.errors.GEOSException:  # corrupt cache: recompute and overwrite
             log.warning("geography cache %s is corrupt; rebuilding it", path)

@@ -38,7 +38,7 @@ from scipy.sparse import coo_matrix, csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
 from networks import __version__, settings
-from networks.atomic import write_cache
+from networks.atomic import touch_cache, write_cache
 from networks.sea_overlay import CORRECTIONS, Correction
 
 log = logging.getLogger(__name__)
@@ -430,6 +430,7 @@ def _load(key: str) -> dict | None:
         if raw.get("key") != key:
             raise ValueError("written for another key")
         raw["legs"] = {(d["from"], d["to"]): SeaLeg.from_dict(d) for d in raw["legs"]}
+        touch_cache(path)
         return raw
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         # A corrupt or foreign cache is rebuilt, never trusted, and said so.

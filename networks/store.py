@@ -41,7 +41,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 
 from networks import settings
-from networks.atomic import cache_writable, write_cache
+from networks.atomic import cache_writable, touch_cache, write_cache
 from networks.errors import CacheError
 from networks.fingerprint import (
     CACHE_FORMAT,
@@ -234,10 +234,12 @@ def _read(path: Path, fingerprint: str) -> _Payload | None:
         log.warning("graph cache %s unreadable (%s); rebuilding", path, exc.strerror)
         return None
     try:
-        return _Payload(raw, fingerprint)
+        payload = _Payload(raw, fingerprint)
     except CacheError as exc:
         log.warning("graph cache %s rejected (%s); rebuilding it", path, exc)
         return None
+    touch_cache(path)
+    return payload
 
 
 def _cache_path(fingerprint: str) -> Path:

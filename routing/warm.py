@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from networks import settings
-from networks.atomic import write_cache
+from networks.atomic import touch_cache, write_cache
 from networks.errors import BypassError
 from networks.fingerprint import graph_fingerprint, header_problem, package_version, source_digest
 from networks.places import PLACE_KINDS, resolve_place
@@ -267,6 +267,7 @@ def _load(data_dir: str | os.PathLike | None) -> _Compact | None:
         log.warning("compact route file %s rejected (%s); using the full engine, which "
                     "rewrites it", path, exc)
         return None
+    touch_cache(path)
     if len(_MEMO) >= _MEMO_SIZE:
         _MEMO.pop(next(iter(_MEMO)))
     _MEMO[key] = compact

@@ -326,3 +326,34 @@ def test_cache_key_covers_every_readable_table_file(tmp_path):
     assert with_demand == with_links  # the graph does not depend on demand
     (tmp_path / "parameters.toml").write_text("")
     assert store.graph_fingerprint(tmp_path) != with_demand
+
+
+def test_cache_folder_keeps_only_the_most_recently_used_files_of_each_kind(tmp_path):
+    """Every new dataset or engine version has a new key; the folder must not grow for ever."""
+    import os
+
+    from networks.atomic import CACHE_KEEP, prune_cache, touch_cache, write_cache
+
+    for i in range(CACHE_KEEP + 5):
+        path = tmp_path / f"graph-{i:04d}.npz"
+        path.write_bytes(b"x")
+        path.with_suffix(".lock").touch()
+        os.utime(path, (1_000_000 + i, 1_000_000 + i))  # written one second apart
+    other = tmp_path / "sea-legs-0001.json"
+    write_cache(other, b"{}")
+    touch_cache(tmp_path / "graph-0000.npz")  # the oldest, read just now: kept
+    write_cache(tmp_path / "graph-9999.npz", b"x")
+    kept = sorted(p.name for p in tmp_path.glob("graph-*.npz"))
+    assert len(kept) == CACHE_KEEP
+    assert "graph-0000.npz" in kept and "graph-9999.npz" in kept
+    assert "graph-0001.npz" not in kept  # least recently used went first
+    assert not (tmp_path / "graph-0001.lock").exists()  # its lock went with it
+    assert other.exists()  # another kind is not touched
+    failed = tmp_path / "graph-failedbuild.lock"  # a build that never wrote its file
+    fresh = tmp_path / "graph-building.lock"  # a build still running
+    failed.touch()
+    fresh.touch()
+    os.utime(failed, (1_000_000, 1_000_000))
+    write_cache(tmp_path / "graph-next.npz", b"x")
+    assert not failed.exists() and fresh.exists()
+    assert prune_cache(tmp_path / "nodash.json") == 0
