@@ -133,15 +133,19 @@ class Route:
         """Crosses US land to board its ocean service at a non-US port (in-bond transit).
 
         Derived from the legs, never typed: a land or border leg transits the US
-        and the box is loaded onto its first sea leg at a port outside the US
-        (the load leg itself does not transit the US). Such a route IS US
-        transit under every rule; in bond only names how the box crosses.
+        and the box then boards the ocean service that carries it to Asia (the
+        last load leg: the gateway) at a port outside the US. A box that sails
+        a coastal leg first, crosses the US by land and boards at a US port is
+        not in bond: it leaves from the US. Such a route IS US transit under
+        every rule; in bond only names how the box crosses.
         """
-        land = any(leg.us_transit
-                   and (leg.mode in ("road", "rail") or leg.kind.startswith("border"))
-                   for leg in self.legs)
-        load = next((leg for leg in self.legs if leg.kind == "load"), None)
-        return bool(land and load is not None and not load.us_transit)
+        land = [i for i, leg in enumerate(self.legs) if leg.us_transit
+                and (leg.mode in ("road", "rail") or leg.kind.startswith("border"))]
+        loads = [i for i, leg in enumerate(self.legs) if leg.kind == "load"]
+        if not land or not loads:
+            return False
+        gateway = self.legs[loads[-1]]
+        return loads[-1] > land[0] and not gateway.us_transit
 
     def _node_kinds(self) -> dict[str, str | None]:
         kinds: dict[str, str | None] = {}

@@ -311,6 +311,31 @@ def test_real_corridors_agree_with_the_two_sided_comparison(graph, pair):
             assert min(us) == pytest.approx(both["via_us"].cost_usd_per_teu, abs=1e-6)
 
 
+def test_in_bond_means_crossing_us_land_to_board_at_a_non_us_port_on_every_pair(graph):
+    """Every corridor route of every default pair: in bond exactly when the route transits
+    the US and its gateway (where it boards the service to Asia) is not a US port.
+
+    Regression: Guadalajara's US Pacific route sails Manzanillo - Ensenada first, crosses
+    at Otay Mesa and boards at Long Beach; it was called "in bond" because its first load
+    leg (Manzanillo) is Mexican.
+    """
+    from routing.compare import default_destinations, default_origins
+
+    seen = {True: 0, False: 0}
+    for o, d in itertools.product(default_origins(graph), default_destinations(graph)):
+        for c in corridors(graph, o, d).corridors:
+            if c.route is None:
+                continue
+            gw = c.gateway_port
+            expected = bool(c.route.us_transit and gw is not None
+                            and graph.nodes[gw].get("country") != "USA")
+            assert c.in_bond == c.route.in_bond == expected, (o, d, c.gateway)
+            seen[expected] += 1
+    assert seen[True] and seen[False]
+    gdl = corridors(graph, "GDL", "CNSHA")["us_pacific"]
+    assert gdl.route is not None and gdl.route.us_transit and not gdl.in_bond
+
+
 @pytest.mark.parametrize("pair", PAIRS[:4], ids=lambda p: "-".join(p))
 @pytest.mark.parametrize("scenario", ["status_quo", "duty_25pct", "mx_pacific_congestion"])
 def test_real_switch_thresholds_tie(graph, pair, scenario):
