@@ -1048,11 +1048,16 @@ def corridors(
     for label in ("gateway", "port", "USD/TEU", "days", "route ports", "US transit",
                   "switch\nUSD/TEU", "switch\n% value", "note"):
         t.add_column(label, justify="right" if label in ("USD/TEU", "days") or
-                     label.startswith("switch") else "left", no_wrap=label != "note")
+                     label.startswith("switch") else "left",
+                     no_wrap=label not in ("note", "route ports"),
+                     overflow="fold" if label in ("note", "route ports") else "ellipsis")
     rows = {r["gateway"]: r for r in result.thresholds()}
+    reasons: list[str] = []  # why a gateway has no route: below the table, not squeezed in
     for c in result.corridors:
         if c.route is None:
-            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-", f"[dim]{esc(c.reason)}[/dim]")
+            reasons.append(f"[{len(reasons) + 1}] {c.gateway}: {esc(c.reason)}")
+            t.add_row(c.gateway, "-", "-", "-", "-", "-", "-", "-",
+                      f"[dim]no route [{len(reasons)}][/dim]")
             continue
         tot = c.route.totals
         us = "[red]in bond[/red]" if c.in_bond else ("[red]yes[/red]" if c.us_transit else "no")
@@ -1066,6 +1071,8 @@ def corridors(
                   "[green]best[/green]" if r is None else _num(r["switch_usd_per_teu"], ",.0f"),
                   "" if r is None else _num(r["switch_pct_of_cargo_value"], ".1f"), note)
     out.print(t)
+    for line in reasons:
+        out.print(f"[dim]{line}[/dim]")
     st = _table(show_edge=False, title_justify="left",
                 title="Every scenario: winner, and switch USD/TEU per gateway (- = none)")
     st.add_column("scenario")
