@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -456,38 +456,34 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
         return {k: kw[k] for k in ("strict_waters", "scheduled_only", "allow_hypothetical")
                 if k in kw}
 
-    async def _comparison(from_, to, scenario, cargo_value, strict_waters, scheduled_only,
-                          allow_hypothetical):
+    async def _comparison(
+        request: Request, from_: FromMany = None, to: ToMany = None, scenario: Scenario = None,
+        cargo_value: Cargo = None, strict_waters: Flag = False, scheduled_only: Flag = False,
+        allow_hypothetical: Flag = False,
+    ) -> Any:
+        """The comparison of the compare and report endpoints (one FastAPI dependency:
+        their query parameters, checked once)."""
+        _check_params(request, COMPARE_PARAMS, REPEATABLE_COMPARE)
         os_, ds = _pairs(from_, to)
         sc = planner.scenario(scenario)
         kw = _compare_kwargs(strict_waters, scheduled_only, allow_hypothetical)
         return await worker.run(planner.comparison, os_, ds, sc, cargo_value, kw)
 
+    # A default, not ``Annotated``: annotations are strings here (``from __future__``), and
+    # FastAPI cannot resolve a name local to this factory from a string.
+    comparison = Depends(_comparison)
+
     @app.get("/api/compare", response_model=CompareResponse, tags=["comparison"])
-    async def compare(
-        request: Request, from_: FromMany = None, to: ToMany = None, scenario: Scenario = None,
-        cargo_value: Cargo = None, strict_waters: Flag = False, scheduled_only: Flag = False,
-        allow_hypothetical: Flag = False,
-    ) -> Any:
+    async def compare(comp: Any = comparison) -> Any:
         """US-free vs through the US for one pair, some, or every hub x Asian port, with the
         tariff break-even under the scenario and a summary per shipped scenario
         (``bypass compare --json``)."""
-        _check_params(request, COMPARE_PARAMS, REPEATABLE_COMPARE)
-        comp = await _comparison(from_, to, scenario, cargo_value, strict_waters,
-                                 scheduled_only, allow_hypothetical)
         return _json(await worker.run(planner.compare_payload, comp))
 
     @app.get("/api/report.html", tags=["downloads"], response_class=Response,
              responses={200: {"content": {"text/html": {}}}})
-    async def report_html(
-        request: Request, from_: FromMany = None, to: ToMany = None, scenario: Scenario = None,
-        cargo_value: Cargo = None, strict_waters: Flag = False, scheduled_only: Flag = False,
-        allow_hypothetical: Flag = False,
-    ) -> Response:
+    async def report_html(comp: Any = comparison) -> Response:
         """The self-contained HTML report of ``bypass report`` for the pairs, as a download."""
-        _check_params(request, COMPARE_PARAMS, REPEATABLE_COMPARE)
-        comp = await _comparison(from_, to, scenario, cargo_value, strict_waters,
-                                 scheduled_only, allow_hypothetical)
         page = await worker.run(planner.report_html, comp)
         resp = _download(page.encode("utf-8"), "text/html; charset=utf-8",
                          "bypass-report.html")
@@ -498,15 +494,8 @@ def create_app(graph=None, data_dir: str | Path | None = None, *,
 
     @app.get("/api/report.csv", tags=["downloads"], response_class=Response,
              responses={200: {"content": {"text/csv": {}}}})
-    async def report_csv(
-        request: Request, from_: FromMany = None, to: ToMany = None, scenario: Scenario = None,
-        cargo_value: Cargo = None, strict_waters: Flag = False, scheduled_only: Flag = False,
-        allow_hypothetical: Flag = False,
-    ) -> Response:
+    async def report_csv(comp: Any = comparison) -> Response:
         """The comparison table of ``bypass compare --csv`` for the pairs, as a download."""
-        _check_params(request, COMPARE_PARAMS, REPEATABLE_COMPARE)
-        comp = await _comparison(from_, to, scenario, cargo_value, strict_waters,
-                                 scheduled_only, allow_hypothetical)
         data = await worker.run(lambda: _frame_bytes(comp.frame))
         return _download(data, "text/csv; charset=utf-8", "bypass-comparison.csv")
 
