@@ -600,11 +600,11 @@ def compare_routes(
 
 def _shares_layer0(free: Query, via_us: Query) -> bool:
     """True when the US-free query is layer 0 of the via-US query's two-layer search."""
-    a, b = free.filter, via_us.filter
+    # Layer 0 is the via-US filter with every US arc removed (the no-return rule only
+    # removes US arcs); compared as a whole, so a new Filter field can never be missed.
     return (free.weights is via_us.weights and free.origin == via_us.origin
-            and a.forbid_us and not a.no_reentry_from_us and a.strict == b.strict
-            and a.avoid_countries == b.avoid_countries and a.avoid_nodes == b.avoid_nodes
-            and a.avoid_modes == b.avoid_modes and a.scheduled_only == b.scheduled_only)
+            and free.filter == replace(via_us.filter, forbid_us=True,
+                                       no_reentry_from_us=frozenset()))
 
 
 def _compare_pair(
