@@ -480,11 +480,10 @@ def route(
             best_any = solve_route(graph, origin, dest, options.replace(allow_us=True))
         lax = None
         if strict_waters:
-            # What the strict rule costs: the default rule's US-free best, if it differs.
-            try:
-                lax = solve_route(graph, origin, dest, options.replace(strict_waters=False))
-            except InfeasibleError:
-                lax = None
+            # What the strict rule costs: the default rule's US-free best, if it differs;
+            # read as the strict side is (and as the warm path reads it), so an exact tie
+            # between two routes is never reported as a route the rule ruled out.
+            lax = compare_route(graph, origin, dest, options.replace(strict_waters=False)).us_free
     payload: dict = result.to_dict()
     if k > 1:
         payload["alternatives"] = {s: [r.to_dict() for r in v] for s, v in extra.items()}
